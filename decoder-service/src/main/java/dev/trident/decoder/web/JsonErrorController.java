@@ -1,0 +1,42 @@
+package dev.trident.decoder.web;
+
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.util.Map;
+
+/** Every error this service returns is JSON with a stable {@code type}; no stack trace or HTML page leaves it. */
+@RestController
+public class JsonErrorController implements ErrorController {
+
+    @RequestMapping("${server.error.path:/error}")
+    public ResponseEntity<Map<String, Object>> error(HttpServletRequest request) {
+        Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+        HttpStatus status = code instanceof Integer value ? HttpStatus.resolve(value) : null;
+        if (status == null) {
+            status = HttpStatus.INTERNAL_SERVER_ERROR;
+        }
+        Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
+        String message = status.is5xxServerError()
+                ? "internal error"
+                : status.getReasonPhrase() + (uri == null ? "" : ": " + uri);
+        return ResponseEntity.status(status).body(Map.of("error", Map.of("type", typeOf(status), "message", message)));
+    }
+
+    static String typeOf(HttpStatus status) {
+        return switch (status) {
+            case NOT_FOUND -> "not_found";
+            case METHOD_NOT_ALLOWED -> "method_not_allowed";
+            case UNSUPPORTED_MEDIA_TYPE -> "unsupported_media_type";
+            case NOT_ACCEPTABLE -> "not_acceptable";
+            case PAYLOAD_TOO_LARGE -> "payload_too_large";
+            case BAD_REQUEST -> "invalid_request";
+            default -> status.is4xxClientError() ? "invalid_request" : "internal_error";
+        };
+    }
+}

@@ -1,0 +1,26 @@
+package dev.trident.encoder.web;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.test.web.servlet.MockMvc;
+
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+@WebMvcTest(InfoController.class)
+class InfoControllerTest {
+
+    @Autowired
+    MockMvc mvc;
+
+    @Test
+    void saysWhichServiceThisIsAndThatNoModelIsLoaded() throws Exception {
+        mvc.perform(get("/info"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.service").value("encoder"))
+                .andExpect(jsonPath("$.status").value("no_model"))
+                .andExpect(jsonPath("$.models").isEmpty());
+    }
+}
