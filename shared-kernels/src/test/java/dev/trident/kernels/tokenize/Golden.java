@@ -43,7 +43,7 @@ final class Golden {
         }
     }
 
-    /** Varied sentences for the SentencePiece ⇄ tokenizer.json comparison (single spaces only; runs are tested apart). */
+    /** Varied sentences for the SentencePiece ⇄ tokenizer.json comparison (single inner spaces only; runs of spaces, leading/trailing spaces and special-token spellings are tested apart). */
     static final List<String> SENTENCES = List.of(
             "Once upon a time, there was a little girl named Lily.",
             "Lily and Ben went to the park.",
@@ -51,7 +51,6 @@ final class Golden {
             "Hello world",
             "a",
             "",
-            " ",
             "I have 3 apples and 42 oranges, 1234567890.",
             "Tom's dog didn't bark; it said \"woof\" (twice) - really?",
             "translate English to French: six hundred thirty-four",
@@ -72,9 +71,6 @@ final class Golden {
             "supercalifragilisticexpialidocious antidisestablishmentarianism",
             "Ελληνικά και русский текст",
             "e\u0301 composed vs é precomposed",
-            "end with space ",
-            " start with space",
             "punctuation!!! ??? ... ,,,",
-            "zero\u200Bwidth and non\u00A0breaking space",
-            "<s> and </s> written as text");
+            "zero\u200Bwidth and non\u00A0breaking space");
 }
