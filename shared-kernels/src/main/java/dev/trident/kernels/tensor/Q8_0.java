@@ -1,22 +1,83 @@
 package dev.trident.kernels.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * GGUF Q8_0 blocks: 32 values as one float16 scale {@code d} and 32 signed bytes {@code q}, value = d * q.
+ * Quantization to GGUF's Q8_0 (see {@link DType#Q8_0}), done once at load.
  *
- * <p>Quantization differs from llama.cpp's reference in one detail: the bytes are rounded against the
- * <em>stored</em> (float16-rounded) scale, not the float32 one, so every value dequantizes within
- * {@code d/2} of the original, where {@code d = fp16(max|x| / 127)}. llama.cpp's bytes can be one step off in
- * rare rounding cases, with an error up to about {@code 0.56 d}.
+ * <p>Per block of 32 consecutive values along the last dimension: {@code d = max|x| / 127}, stored as float16, and
+ * {@code q = round(x / d)} with the unrounded {@code d} and rounding half away from zero, exactly as ggml's
+ * {@code quantize_row_q8_0_ref}, so that blocks are bit-identical to llama.cpp's. Dequantized value: {@code fp16(d) * q}.
+ *
+ * <p>Error bound per element: {@code |x - fp16(d) q| <= d/2 + 127 |d - fp16(d)|}, i.e. about
+ * {@code max|x| (1/254 + 1/2048)} for normal float16 scales; see {@link #errorBound(float)}.
  */
 public final class Q8_0 {
 
     public static final int BLOCK = DType.Q8_0_BLOCK;
     public static final int BLOCK_BYTES = 34;
+    /** float16's largest finite value times 127: blocks beyond it cannot be represented. */
+    public static final float MAX_ABS = 65504f * 127f;
 
     private Q8_0() {
+    }
+
+    /** Whether {@code tensor} can be quantized: an F32/F16/BF16 tensor whose last dimension is a multiple of 32. */
+    public static boolean canQuantize(Tensor tensor) {
+        return tensor.dtype() != DType.Q8_0 && tensor.rank() >= 1 && tensor.dim(-1) % BLOCK == 0;
+    }
+
+    /**
+     * {@code source} quantized into a new segment of {@code arena}. Non-finite values and blocks too large for a
+     * float16 scale are refused (naming the tensor and element), since they would dequantize to garbage silently.
+     */
+    public static Tensor quantize(Tensor source, Arena arena) {
+        if (!canQuantize(source)) {
+            throw new IllegalArgumentException("tensor " + source + " cannot be quantized to Q8_0: needs an"
+                    + " F32/F16/BF16 tensor whose last dimension is a multiple of " + BLOCK);
+        }
+        long n = source.elementCount();
+        MemorySegment out = arena.allocate(DType.Q8_0.byteSize(n), 64);
+        float[] block = new float[BLOCK];
+        for (long b = 0; b < n / BLOCK; b++) {
+            for (int i = 0; i < BLOCK; i++) {
+                float x = source.getFloat(b * BLOCK + i);
+                if (!Float.isFinite(x)) {
+                    throw new IllegalArgumentException("tensor " + source + " has a non-finite value " + x
+                            + " at element " + (b * BLOCK + i) + "; refusing to quantize it");
+                }
+                block[i] = x;
+            }
+            if (!quantizeBlock(block, 0, out, b * DType.Q8_0.blockBytes)) {
+                throw new IllegalArgumentException("tensor " + source + " has a block (elements " + b * BLOCK + ".."
+                        + (b * BLOCK + BLOCK - 1) + ") with max|x| above " + MAX_ABS + ", beyond a float16 scale");
+            }
+        }
+        return new Tensor(source.name(), DType.Q8_0, source.shape(), out);
+    }
+
+    /** Quantizes 32 finite floats from {@code src[offset..]} into 34 bytes at {@code dst[dstOffset..]}; false if too large. */
+    public static boolean quantizeBlock(float[] src, int offset, MemorySegment dst, long dstOffset) {
+        float amax = 0f;
+        for (int i = 0; i < BLOCK; i++) {
+            amax = Math.max(amax, Math.abs(src[offset + i]));
+        }
+        if (amax > MAX_ABS) {
+            return false;
+        }
+        float d = amax / 127f;
+        float id = d != 0f ? 1f / d : 0f;
+        dst.set(Tensor.I16_LE, dstOffset, Float.floatToFloat16(d));
+        for (int i = 0; i < BLOCK; i++) {
+            float v = src[offset + i] * id;
+            // roundf: half away from zero (Math.round rounds half up, which differs for negative halves).
+            int q = (int) Math.copySign((float) Math.floor(Math.abs(v) + 0.5f), v);
+            q = Math.max(-127, Math.min(127, q));
+            dst.set(ValueLayout.JAVA_BYTE, dstOffset + 2 + i, (byte) q);
+        }
+        return true;
     }
 
     /**
@@ -28,21 +89,9 @@ public final class Q8_0 {
             throw new IllegalArgumentException("Q8_0 needs a multiple of 32 values, got " + count);
         }
         for (int block = 0; block < count / BLOCK; block++) {
-            int base = srcOff + block * BLOCK;
-            float maxAbs = 0f;
-            for (int j = 0; j < BLOCK; j++) {
-                maxAbs = Math.max(maxAbs, Math.abs(src[base + j]));
-            }
-            short scaleBits = Float.floatToFloat16(maxAbs / 127f);
-            float scale = Float.float16ToFloat(scaleBits);
-            float inverse = scale == 0f ? 0f : 1f / scale;
-            long out = dstByteOff + (long) block * BLOCK_BYTES;
-            dst.set(Tensor.I16_LE, out, scaleBits);
-            for (int j = 0; j < BLOCK; j++) {
-                // Round half away from zero like llama.cpp's roundf; clamp because fp16 rounding of the scale can
-                // leave max|x|/scale a hair above 127.
-                int q = Math.round(Math.abs(src[base + j] * inverse)) * (src[base + j] < 0 ? -1 : 1);
-                dst.set(ValueLayout.JAVA_BYTE, out + 2 + j, (byte) Math.max(-127, Math.min(127, q)));
+            if (!quantizeBlock(src, srcOff + block * BLOCK, dst, dstByteOff + (long) block * BLOCK_BYTES)) {
+                throw new IllegalArgumentException("block at element " + (srcOff + block * BLOCK)
+                        + " has max|x| above " + MAX_ABS + ", beyond a float16 scale");
             }
         }
     }
@@ -58,8 +107,15 @@ public final class Q8_0 {
         }
     }
 
-    /** The stored scale of block {@code block} (the {@code d} of the error bound). */
+    /** The stored scale of block {@code block}. */
     public static float scale(MemorySegment src, long block) {
         return Float.float16ToFloat(src.get(Tensor.I16_LE, block * BLOCK_BYTES));
+    }
+
+    /** The largest error a block with maximum magnitude {@code amax} may have after a round trip (plus float slack). */
+    public static float errorBound(float amax) {
+        float d = amax / 127f;
+        float d16 = Float.float16ToFloat(Float.floatToFloat16(d));
+        return d / 2f + 127f * Math.abs(d - d16) + Math.ulp(amax) * 2f;
     }
 }
