@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * Q8_0 copies made once at open). Architectures ask for tensors by name and expected shape so that a checkpoint that
  * does not match its config fails at load, naming the tensor, instead of computing nonsense later.
  */
-public final class Checkpoint implements AutoCloseable {
+public final class Checkpoint implements WeightSource, AutoCloseable {
 
     public static final String SINGLE_FILE = "model.safetensors";
     public static final String INDEX_FILE = "model.safetensors.index.json";
@@ -156,10 +156,12 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** Tensor names, in index (or header) order. */
+    @Override
     public SequencedSet<String> names() {
         return Collections.unmodifiableSequencedSet(new java.util.LinkedHashSet<>(owner.keySet()));
     }
 
+    @Override
     public boolean has(String name) {
         return owner.containsKey(name);
     }
@@ -179,12 +181,14 @@ public final class Checkpoint implements AutoCloseable {
         return require(name).file();
     }
 
+    @Override
     public Tensor tensor(String name) {
         Tensor q = quantized.get(name);
         return q != null ? q : require(name).tensor(name);
     }
 
     /** {@code name}, checked to have exactly {@code expectedShape}. */
+    @Override
     public Tensor tensor(String name, int... expectedShape) {
         Tensor t = tensor(name);
         if (!Arrays.equals(t.shape(), expectedShape)) {
