@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Element-wise activations and the gated-MLP product, {@code src → dst} over {@code n} floats ({@code dst} may be
- * {@code src} at the same offset). Vector kernels use the Vector API's EXP/TANH (SVML on x86) and a vector erfc;
+ * {@code src} at the same offset). Vector kernels use {@link VectorMath#exp} (deterministic in every JIT tier)
+ * and a vector erfc;
  * the scalar twins compute the same formulas in double.
  *
  * <p>erf: no library erf in Java, so erfc by the Chebyshev-fitted formula of Numerical Recipes ({@code erfcc},
@@ -147,7 +148,7 @@ public final class Activations {
     }
 
     static FloatVector siluVector(FloatVector x) {
-        return x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return x.div(VectorMath.exp(x.neg()).add(1f));
     }
 
     static FloatVector geluVector(FloatVector x) {
@@ -161,7 +162,8 @@ public final class Activations {
     static FloatVector geluTanhVector(FloatVector x) {
         FloatVector cube = x.mul(x).mul(x);
         FloatVector inner = cube.mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
-        return x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+        // x/2 · (1 + tanh(y)) = x / (1 + e^(-2y)): no cancellation of 1 + tanh in the negative tail.
+        return x.div(VectorMath.exp(inner.mul(-2f)).add(1f));
     }
 
     /** erfc(z) for z >= 0, vector (Numerical Recipes erfcc, float arithmetic). */
@@ -177,7 +179,7 @@ public final class Activations {
         poly = poly.fma(t, FloatVector.broadcast(F, 1.00002368f));
         poly = poly.fma(t, FloatVector.broadcast(F, -1.26551223f));
         FloatVector exponent = z.mul(z).neg().add(poly);
-        return t.mul(exponent.lanewise(VectorOperators.EXP));
+        return t.mul(VectorMath.exp(exponent));
     }
 
     /** erfc(x) for any x, double (Numerical Recipes erfcc, fractional error < 1.2e-7). */

@@ -41,7 +41,8 @@ public final class Convert {
     /**
      * {@code L} F16 values at {@code byteOff} as floats (exact). No vector half-float conversion in the API, so bit
      * arithmetic: shifting the exponent+mantissa into float position and multiplying by 2^112 rebiases normals and
-     * turns subnormals into normals exactly; Inf/NaN get the all-ones exponent by a blend.
+     * turns subnormals into normals exactly; Inf/NaN get the all-ones exponent by a blend
+     * (NaN payloads kept, quiet bit set).
      */
     static FloatVector loadF16(MemorySegment src, long byteOff) {
         ShortVector half = ShortVector.fromMemorySegment(S_HALF, src, byteOff, LE);
@@ -50,7 +51,9 @@ public final class Convert {
         IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
         IntVector finite = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
         VectorMask<Integer> infOrNaN = magnitude.compare(VectorOperators.GE, 0x7c00);
-        IntVector unsigned = finite.blend(shifted.or(0x7f800000), infOrNaN);
+        VectorMask<Integer> nan = magnitude.compare(VectorOperators.GT, 0x7c00);
+        // NaNs come out quiet, as Float.float16ToFloat (vcvtph2ps) gives them.
+        IntVector unsigned = finite.blend(shifted.or(0x7f800000), infOrNaN).blend(shifted.or(0x7fc00000), nan);
         return unsigned.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 

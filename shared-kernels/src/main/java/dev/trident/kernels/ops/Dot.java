@@ -4,7 +4,6 @@ import static dev.trident.kernels.ops.Simd.F;
 import static dev.trident.kernels.ops.Simd.L;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /** Dot product of two float ranges (attention scores, small projections). Float32 products summed in float32. */
 public final class Dot {
@@ -33,7 +32,7 @@ public final class Dot {
         for (; i <= n - L; i += L) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }

@@ -18,12 +18,15 @@ import jdk.incubator.vector.FloatVector;
  * <p>Vector kernel, register-tiled over packed panels (GotoBLAS-style, vectors along the activation rows):
  * <ul>
  *   <li>X is packed once per call into panels of {@code 4·L} rows, transposed so one k step of a panel is
- *       {@code 4·L} contiguous floats (rows past {@code m} are zero).</li>
+ *       {@code 4·L} contiguous floats (rows past {@code m} are zero; a part-filled last panel runs only its live
+ *       vectors).</li>
  *   <li>The weight rows are cut into units of {@value #UNIT_ROWS}; units are split across threads. A unit walks K
  *       in blocks of {@value #K_BLOCK}: the weight block is decoded to F32 once ({@code UNIT_ROWS × K_BLOCK},
  *       about L2-sized) and reused by every activation panel.</li>
- *   <li>Micro-kernel: 4 weight rows × 4 vectors of activation rows = 16 FMA accumulators in registers; per k it
- *       loads 4 activation vectors and broadcasts 4 weights (16 FMAs per 8 loads).</li>
+ *   <li>Micro-kernel: {@value #TILE_ROWS} weight rows × 4 vectors of activation rows = 24 FMA accumulators in
+ *       registers; per k it loads 4 activation vectors and broadcasts 6 weights (24 FMAs per 10 loads). On this
+ *       AVX-512 machine 6×4 measured faster than 4×4 and 4×6. It needs 29 vector registers: right for AVX-512 and
+ *       NEON/SVE (32); on AVX2 (16) C2 will spill some accumulators (correct, slower).</li>
  * </ul>
  * Every output element is one FMA chain in k order (block by block), whatever the unit split or the tile
  * variant at the edges, so results do not depend on the thread count.
@@ -32,11 +35,13 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class MatMul {
 
-    /** Weight rows per unit of parallel work (a multiple of the 4-row tile). */
-    static final int UNIT_ROWS = 64;
+    /** Weight rows of the register tile. */
+    static final int TILE_ROWS = 6;
+    /** Weight rows per unit of parallel work (a multiple of the tile). */
+    static final int UNIT_ROWS = 96;
     /** K block: the activation panel ({@code K_BLOCK × 4L} floats) stays in L1, the weight block in L2. */
     static final int K_BLOCK = 128;
-    /** Activation rows per panel: the 4 vectors of the micro-tile. */
+    /** Activation rows per panel: the 4 vectors of the register tile. */
     static final int PANEL_ROWS = 4 * L;
 
     private MatMul() {
@@ -132,7 +137,7 @@ public final class MatMul {
      */
     private static void computeUnit(Tensor w, int row0, int rows, int in, int out, float[] packedX, int m,
                                     int paddedRows, float[] packedW, float[] acc, float[] y, int yOff) {
-        int tileRows = (rows + 3) & ~3;
+        int tileRows = (rows + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;
         Arrays.fill(acc, 0, tileRows * paddedRows, 0f);
         int panels = paddedRows / PANEL_ROWS;
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
@@ -141,14 +146,14 @@ public final class MatMul {
             for (int p = 0; p < panels; p++) {
                 int xBase = (p * in + k0) * PANEL_ROWS;
                 int liveRows = Math.min(PANEL_ROWS, m - p * PANEL_ROWS);
-                for (int j = 0; j < tileRows; j += 4) {
+                for (int j = 0; j < tileRows; j += TILE_ROWS) {
                     int accBase = j * paddedRows + p * PANEL_ROWS;
                     if (liveRows > 3 * L) {
-                        tile4x4(packedX, xBase, packedW, j * K_BLOCK, kc, acc, accBase, paddedRows);
+                        tileFull(packedX, xBase, packedW, j * K_BLOCK, kc, acc, accBase, paddedRows);
                     } else {
                         // Last, partly filled panel: only the vectors holding live rows (same FMA chain per element).
                         for (int v = 0; v * L < liveRows; v++) {
-                            tile4x1(packedX, xBase + v * L, packedW, j * K_BLOCK, kc, acc, accBase + v * L, paddedRows);
+                            tileEdge(packedX, xBase + v * L, packedW, j * K_BLOCK, kc, acc, accBase + v * L, paddedRows);
                         }
                     }
                 }
@@ -183,31 +188,53 @@ public final class MatMul {
     }
 
     /**
-     * The register tile: 4 weight rows (broadcast) × 4 vectors of activation rows, {@code kc} k steps.
+     * The register tile: {@value #TILE_ROWS} weight rows (broadcast) × 4 vectors of activation rows, {@code kc} k
+     * steps: 24 accumulators + 4 activation vectors + 1 broadcast = 29 of AVX-512's 32 registers (C2 spills
+     * nothing); per k 4 vector loads and 6 broadcasts feed 24 FMAs.
      * {@code acc[accBase + i·accStride + v·L ..]} holds the (transposed) outputs of weight row i, vector v.
      */
-    private static void tile4x4(float[] px, int xBase, float[] pw, int wBase, int kc, float[] acc, int accBase,
+    private static void tileFull(float[] px, int xBase, float[] pw, int wBase, int kc, float[] acc, int accBase,
                                 int accStride) {
-        int a0 = accBase;
-        int a1 = accBase + accStride;
+        int a0 = accBase + 0 * accStride;
+        int a1 = accBase + 1 * accStride;
         int a2 = accBase + 2 * accStride;
         int a3 = accBase + 3 * accStride;
-        FloatVector c00 = FloatVector.fromArray(F, acc, a0), c01 = FloatVector.fromArray(F, acc, a0 + L);
-        FloatVector c02 = FloatVector.fromArray(F, acc, a0 + 2 * L), c03 = FloatVector.fromArray(F, acc, a0 + 3 * L);
-        FloatVector c10 = FloatVector.fromArray(F, acc, a1), c11 = FloatVector.fromArray(F, acc, a1 + L);
-        FloatVector c12 = FloatVector.fromArray(F, acc, a1 + 2 * L), c13 = FloatVector.fromArray(F, acc, a1 + 3 * L);
-        FloatVector c20 = FloatVector.fromArray(F, acc, a2), c21 = FloatVector.fromArray(F, acc, a2 + L);
-        FloatVector c22 = FloatVector.fromArray(F, acc, a2 + 2 * L), c23 = FloatVector.fromArray(F, acc, a2 + 3 * L);
-        FloatVector c30 = FloatVector.fromArray(F, acc, a3), c31 = FloatVector.fromArray(F, acc, a3 + L);
-        FloatVector c32 = FloatVector.fromArray(F, acc, a3 + 2 * L), c33 = FloatVector.fromArray(F, acc, a3 + 3 * L);
-        int w0 = wBase;
-        int w1 = wBase + K_BLOCK;
+        int a4 = accBase + 4 * accStride;
+        int a5 = accBase + 5 * accStride;
+        FloatVector c00 = FloatVector.fromArray(F, acc, a0 + 0 * L);
+        FloatVector c01 = FloatVector.fromArray(F, acc, a0 + 1 * L);
+        FloatVector c02 = FloatVector.fromArray(F, acc, a0 + 2 * L);
+        FloatVector c03 = FloatVector.fromArray(F, acc, a0 + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(F, acc, a1 + 0 * L);
+        FloatVector c11 = FloatVector.fromArray(F, acc, a1 + 1 * L);
+        FloatVector c12 = FloatVector.fromArray(F, acc, a1 + 2 * L);
+        FloatVector c13 = FloatVector.fromArray(F, acc, a1 + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(F, acc, a2 + 0 * L);
+        FloatVector c21 = FloatVector.fromArray(F, acc, a2 + 1 * L);
+        FloatVector c22 = FloatVector.fromArray(F, acc, a2 + 2 * L);
+        FloatVector c23 = FloatVector.fromArray(F, acc, a2 + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(F, acc, a3 + 0 * L);
+        FloatVector c31 = FloatVector.fromArray(F, acc, a3 + 1 * L);
+        FloatVector c32 = FloatVector.fromArray(F, acc, a3 + 2 * L);
+        FloatVector c33 = FloatVector.fromArray(F, acc, a3 + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(F, acc, a4 + 0 * L);
+        FloatVector c41 = FloatVector.fromArray(F, acc, a4 + 1 * L);
+        FloatVector c42 = FloatVector.fromArray(F, acc, a4 + 2 * L);
+        FloatVector c43 = FloatVector.fromArray(F, acc, a4 + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(F, acc, a5 + 0 * L);
+        FloatVector c51 = FloatVector.fromArray(F, acc, a5 + 1 * L);
+        FloatVector c52 = FloatVector.fromArray(F, acc, a5 + 2 * L);
+        FloatVector c53 = FloatVector.fromArray(F, acc, a5 + 3 * L);
+        int w0 = wBase + 0 * K_BLOCK;
+        int w1 = wBase + 1 * K_BLOCK;
         int w2 = wBase + 2 * K_BLOCK;
         int w3 = wBase + 3 * K_BLOCK;
+        int w4 = wBase + 4 * K_BLOCK;
+        int w5 = wBase + 5 * K_BLOCK;
         for (int kk = 0; kk < kc; kk++) {
             int xo = xBase + kk * PANEL_ROWS;
-            FloatVector x0 = FloatVector.fromArray(F, px, xo);
-            FloatVector x1 = FloatVector.fromArray(F, px, xo + L);
+            FloatVector x0 = FloatVector.fromArray(F, px, xo + 0 * L);
+            FloatVector x1 = FloatVector.fromArray(F, px, xo + 1 * L);
             FloatVector x2 = FloatVector.fromArray(F, px, xo + 2 * L);
             FloatVector x3 = FloatVector.fromArray(F, px, xo + 3 * L);
             FloatVector b = FloatVector.broadcast(F, pw[w0 + kk]);
@@ -230,42 +257,85 @@ public final class MatMul {
             c31 = x1.fma(b, c31);
             c32 = x2.fma(b, c32);
             c33 = x3.fma(b, c33);
+            b = FloatVector.broadcast(F, pw[w4 + kk]);
+            c40 = x0.fma(b, c40);
+            c41 = x1.fma(b, c41);
+            c42 = x2.fma(b, c42);
+            c43 = x3.fma(b, c43);
+            b = FloatVector.broadcast(F, pw[w5 + kk]);
+            c50 = x0.fma(b, c50);
+            c51 = x1.fma(b, c51);
+            c52 = x2.fma(b, c52);
+            c53 = x3.fma(b, c53);
         }
-        c00.intoArray(acc, a0);
-        c01.intoArray(acc, a0 + L);
+        c00.intoArray(acc, a0 + 0 * L);
+        c01.intoArray(acc, a0 + 1 * L);
         c02.intoArray(acc, a0 + 2 * L);
         c03.intoArray(acc, a0 + 3 * L);
-        c10.intoArray(acc, a1);
-        c11.intoArray(acc, a1 + L);
+        c10.intoArray(acc, a1 + 0 * L);
+        c11.intoArray(acc, a1 + 1 * L);
         c12.intoArray(acc, a1 + 2 * L);
         c13.intoArray(acc, a1 + 3 * L);
-        c20.intoArray(acc, a2);
-        c21.intoArray(acc, a2 + L);
+        c20.intoArray(acc, a2 + 0 * L);
+        c21.intoArray(acc, a2 + 1 * L);
         c22.intoArray(acc, a2 + 2 * L);
         c23.intoArray(acc, a2 + 3 * L);
-        c30.intoArray(acc, a3);
-        c31.intoArray(acc, a3 + L);
+        c30.intoArray(acc, a3 + 0 * L);
+        c31.intoArray(acc, a3 + 1 * L);
         c32.intoArray(acc, a3 + 2 * L);
         c33.intoArray(acc, a3 + 3 * L);
+        c40.intoArray(acc, a4 + 0 * L);
+        c41.intoArray(acc, a4 + 1 * L);
+        c42.intoArray(acc, a4 + 2 * L);
+        c43.intoArray(acc, a4 + 3 * L);
+        c50.intoArray(acc, a5 + 0 * L);
+        c51.intoArray(acc, a5 + 1 * L);
+        c52.intoArray(acc, a5 + 2 * L);
+        c53.intoArray(acc, a5 + 3 * L);
     }
 
-    /** Edge tile: 4 weight rows × 1 vector of activation rows (the same per-element FMA chain as {@link #tile4x4}). */
-    private static void tile4x1(float[] px, int xBase, float[] pw, int wBase, int kc, float[] acc, int accBase,
+    /** Edge tile: {@value #TILE_ROWS} weight rows × 1 vector of activation rows (the same per-element FMA chain). */
+    private static void tileEdge(float[] px, int xBase, float[] pw, int wBase, int kc, float[] acc, int accBase,
                                 int accStride) {
-        FloatVector c0 = FloatVector.fromArray(F, acc, accBase);
-        FloatVector c1 = FloatVector.fromArray(F, acc, accBase + accStride);
-        FloatVector c2 = FloatVector.fromArray(F, acc, accBase + 2 * accStride);
-        FloatVector c3 = FloatVector.fromArray(F, acc, accBase + 3 * accStride);
+        int a0 = accBase + 0 * accStride;
+        int a1 = accBase + 1 * accStride;
+        int a2 = accBase + 2 * accStride;
+        int a3 = accBase + 3 * accStride;
+        int a4 = accBase + 4 * accStride;
+        int a5 = accBase + 5 * accStride;
+        FloatVector c00 = FloatVector.fromArray(F, acc, a0 + 0 * L);
+        FloatVector c10 = FloatVector.fromArray(F, acc, a1 + 0 * L);
+        FloatVector c20 = FloatVector.fromArray(F, acc, a2 + 0 * L);
+        FloatVector c30 = FloatVector.fromArray(F, acc, a3 + 0 * L);
+        FloatVector c40 = FloatVector.fromArray(F, acc, a4 + 0 * L);
+        FloatVector c50 = FloatVector.fromArray(F, acc, a5 + 0 * L);
+        int w0 = wBase + 0 * K_BLOCK;
+        int w1 = wBase + 1 * K_BLOCK;
+        int w2 = wBase + 2 * K_BLOCK;
+        int w3 = wBase + 3 * K_BLOCK;
+        int w4 = wBase + 4 * K_BLOCK;
+        int w5 = wBase + 5 * K_BLOCK;
         for (int kk = 0; kk < kc; kk++) {
-            FloatVector x0 = FloatVector.fromArray(F, px, xBase + kk * PANEL_ROWS);
-            c0 = x0.fma(FloatVector.broadcast(F, pw[wBase + kk]), c0);
-            c1 = x0.fma(FloatVector.broadcast(F, pw[wBase + K_BLOCK + kk]), c1);
-            c2 = x0.fma(FloatVector.broadcast(F, pw[wBase + 2 * K_BLOCK + kk]), c2);
-            c3 = x0.fma(FloatVector.broadcast(F, pw[wBase + 3 * K_BLOCK + kk]), c3);
+            int xo = xBase + kk * PANEL_ROWS;
+            FloatVector x0 = FloatVector.fromArray(F, px, xo + 0 * L);
+            FloatVector b = FloatVector.broadcast(F, pw[w0 + kk]);
+            c00 = x0.fma(b, c00);
+            b = FloatVector.broadcast(F, pw[w1 + kk]);
+            c10 = x0.fma(b, c10);
+            b = FloatVector.broadcast(F, pw[w2 + kk]);
+            c20 = x0.fma(b, c20);
+            b = FloatVector.broadcast(F, pw[w3 + kk]);
+            c30 = x0.fma(b, c30);
+            b = FloatVector.broadcast(F, pw[w4 + kk]);
+            c40 = x0.fma(b, c40);
+            b = FloatVector.broadcast(F, pw[w5 + kk]);
+            c50 = x0.fma(b, c50);
         }
-        c0.intoArray(acc, accBase);
-        c1.intoArray(acc, accBase + accStride);
-        c2.intoArray(acc, accBase + 2 * accStride);
-        c3.intoArray(acc, accBase + 3 * accStride);
+        c00.intoArray(acc, a0 + 0 * L);
+        c10.intoArray(acc, a1 + 0 * L);
+        c20.intoArray(acc, a2 + 0 * L);
+        c30.intoArray(acc, a3 + 0 * L);
+        c40.intoArray(acc, a4 + 0 * L);
+        c50.intoArray(acc, a5 + 0 * L);
     }
 }

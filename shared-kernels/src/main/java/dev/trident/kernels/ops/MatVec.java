@@ -118,7 +118,7 @@ public final class MatVec {
         for (; i <= n - L; i += L) {
             acc0 = FloatVector.fromMemorySegment(F, w, byteOff + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += w.get(Tensor.F32_LE, byteOff + 4L * i) * x[xOff + i];
         }
@@ -145,7 +145,7 @@ public final class MatVec {
         for (; i <= n - L; i += L) {
             acc0 = Convert.loadBf16(w, byteOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             sum += Float.intBitsToFloat(w.get(Tensor.I16_LE, byteOff + 2L * i) << 16) * x[xOff + i];
         }
@@ -172,7 +172,7 @@ public final class MatVec {
         for (; i <= n - L; i += L) {
             acc0 = Convert.loadF16(w, byteOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             sum += Float.float16ToFloat(w.get(Tensor.I16_LE, byteOff + 2L * i)) * x[xOff + i];
         }
@@ -204,7 +204,7 @@ public final class MatVec {
             long in = byteOff + (long) b * Q8_0.BLOCK_BYTES;
             acc0 = q8Block(w, in, x, xOff + b * Q8_0.BLOCK).fma(blockScale(w, in), acc0);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return VectorMath.sumLanes(acc0.add(acc1));
     }
 
     private static FloatVector blockScale(MemorySegment w, long blockByteOff) {

@@ -4,7 +4,6 @@ import static dev.trident.kernels.ops.Simd.F;
 import static dev.trident.kernels.ops.Simd.L;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Normalizations over one row of {@code n} floats, {@code src} to {@code dst} ({@code dst} may be {@code src}, same
@@ -37,7 +36,7 @@ public final class Norms {
         for (; i <= n - L; i += L) {
             sumV = sumV.add(FloatVector.fromArray(F, src, srcOff + i));
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(sumV);
         for (; i < n; i++) {
             sum += src[srcOff + i];
         }
@@ -48,7 +47,7 @@ public final class Norms {
             FloatVector d = FloatVector.fromArray(F, src, srcOff + i).sub(mean);
             sqV = d.fma(d, sqV);
         }
-        float sq = sqV.reduceLanes(VectorOperators.ADD);
+        float sq = VectorMath.sumLanes(sqV);
         for (; i < n; i++) {
             float d = src[srcOff + i] - mean;
             sq += d * d;
@@ -115,7 +114,7 @@ public final class Norms {
             FloatVector v = FloatVector.fromArray(F, src, srcOff + i);
             sqV = v.fma(v, sqV);
         }
-        float sq = sqV.reduceLanes(VectorOperators.ADD);
+        float sq = VectorMath.sumLanes(sqV);
         for (; i < n; i++) {
             sq += src[srcOff + i] * src[srcOff + i];
         }

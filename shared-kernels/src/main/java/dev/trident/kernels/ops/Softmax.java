@@ -67,11 +67,12 @@ public final class Softmax {
         FloatVector sumV = FloatVector.zero(F);
         i = 0;
         for (; i <= n - L; i += L) {
-            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max);
+            e = VectorMath.exp(e);
             e.intoArray(x, off + i);
             sumV = sumV.add(e);
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(sumV);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;

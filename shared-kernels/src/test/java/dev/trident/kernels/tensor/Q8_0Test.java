@@ -89,4 +89,20 @@ class Q8_0Test {
         }
         return new Tensor(f32.name(), dtype, f32.shape(), seg);
     }
+
+    /** The heap constructors the kernel tests use quantize the same way as quantization at load. */
+    @Test
+    void heapConstructorsQuantizeLikeTheLoader() {
+        float[] values = new float[64];
+        for (int i = 0; i < 64; i++) {
+            values[i] = i - 31.5f;
+        }
+        Tensor viaHeap = Tensor.q8_0("h", values, 2, 32);
+        Tensor viaLoader = Q8_0.quantize(Tensor.f32("l", values, 2, 32), Arena.ofAuto());
+        assertThat(viaHeap.data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(viaLoader.data().toArray(ValueLayout.JAVA_BYTE));
+        Tensor fromBf16 = Tensor.bf16("b", values, 2, 32).quantizeQ8_0();
+        assertThat(fromBf16.dtype()).isEqualTo(DType.Q8_0);
+        assertThat(fromBf16.shape()).containsExactly(2, 32);
+        assertThatThrownBy(() -> Tensor.q8_0("bad", new float[30], 3, 10)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
