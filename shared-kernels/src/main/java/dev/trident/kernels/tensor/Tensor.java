@@ -39,6 +39,55 @@ public final class Tensor {
         return new Tensor(name, DType.F32, shape, segment);
     }
 
+    /** A heap F16 tensor: {@code values} rounded to float16 (round to nearest even). */
+    public static Tensor f16(String name, float[] values, int... shape) {
+        MemorySegment segment = Arena.ofAuto().allocate((long) values.length * Short.BYTES, 64);
+        for (int i = 0; i < values.length; i++) {
+            segment.setAtIndex(I16_LE, i, Float.floatToFloat16(values[i]));
+        }
+        return new Tensor(name, DType.F16, shape, segment);
+    }
+
+    /** A heap BF16 tensor: {@code values} rounded to bfloat16 (round to nearest even, as torch's {@code .to(bfloat16)}). */
+    public static Tensor bf16(String name, float[] values, int... shape) {
+        MemorySegment segment = Arena.ofAuto().allocate((long) values.length * Short.BYTES, 64);
+        for (int i = 0; i < values.length; i++) {
+            segment.setAtIndex(I16_LE, i, floatToBf16(values[i]));
+        }
+        return new Tensor(name, DType.BF16, shape, segment);
+    }
+
+    /** A heap Q8_0 tensor quantized from {@code values}; the last dimension must be a multiple of 32. */
+    public static Tensor q8_0(String name, float[] values, int... shape) {
+        if (shape.length == 0 || shape[shape.length - 1] % DType.Q8_0_BLOCK != 0) {
+            throw new IllegalArgumentException("Q8_0 needs the last dimension a multiple of 32, got "
+                    + Arrays.toString(shape));
+        }
+        MemorySegment segment = Arena.ofAuto().allocate(DType.Q8_0.byteSize(values.length), 64);
+        Q8_0.quantize(values, 0, values.length, segment, 0);
+        return new Tensor(name, DType.Q8_0, shape, segment);
+    }
+
+    /** This tensor decoded and requantized to Q8_0 blocks along the last dimension (a multiple of 32). */
+    public Tensor quantizeQ8_0() {
+        return q8_0(name, toFloatArray(), shape);
+    }
+
+    /** bfloat16 bits of {@code value}, round to nearest even; NaN stays a (quiet) NaN. */
+    public static short floatToBf16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if (Float.isNaN(value)) {
+            return (short) ((bits >>> 16) | 0x0040);
+        }
+        int rounding = 0x7fff + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+
+    /** The float a bfloat16 bit pattern stands for (exact). */
+    public static float bf16ToFloat(short bits) {
+        return Float.intBitsToFloat(bits << 16);
+    }
+
     public String name() {
         return name;
     }

@@ -1,0 +1,38 @@
+package dev.trident.kernels.blocks;
+
+import dev.trident.kernels.ops.Activation;
+import dev.trident.kernels.ops.Activations;
+
+/** {@code down(act(gate(x)) · up(x))}: Llama's SwiGLU, Flan-T5's gated GELU. */
+public final class GatedMlp {
+
+    private final Linear gate;
+    private final Linear up;
+    private final Linear down;
+    private final Activation activation;
+    private float[] gateOut = new float[0];
+    private float[] upOut = new float[0];
+
+    public GatedMlp(Linear gate, Linear up, Linear down, Activation activation) {
+        if (gate.outFeatures() != up.outFeatures() || down.inFeatures() != up.outFeatures()) {
+            throw new IllegalArgumentException("gated MLP shapes disagree: gate " + gate.weight() + ", up " + up.weight()
+                    + ", down " + down.weight());
+        }
+        this.gate = gate;
+        this.up = up;
+        this.down = down;
+        this.activation = activation;
+    }
+
+    public void forward(float[] x, int xOff, int rows, float[] out, int outOff) {
+        int hidden = up.outFeatures();
+        if (gateOut.length < rows * hidden) {
+            gateOut = new float[rows * hidden];
+            upOut = new float[rows * hidden];
+        }
+        gate.forward(x, xOff, rows, gateOut, 0);
+        up.forward(x, xOff, rows, upOut, 0);
+        Activations.gated(activation, gateOut, 0, upOut, 0, gateOut, 0, rows * hidden);
+        down.forward(gateOut, 0, rows, out, outOff);
+    }
+}

@@ -1,0 +1,149 @@
+package dev.trident.kernels.ops;
+
+import dev.trident.kernels.parallel.Parallel;
+import java.util.Arrays;
+
+/**
+ * Scaled dot-product attention of a block of queries over a KV buffer, for one sequence:
+ * {@code out = softmax(scale · q·kᵀ + bias + mask) · v} per head.
+ *
+ * <p>Layouts (all float32, row-major):
+ * <ul>
+ *   <li>{@code q}: {@code [qLen][heads][headDim]} from {@code qOff}, i.e. the Q projection output as is.</li>
+ *   <li>{@code k}, {@code v}: {@code [kvLen][kvHeads][headDim]} from {@code kvOff}: the KV buffer (a cache may be
+ *       larger; only the first {@code kvLen} rows are read).</li>
+ *   <li>{@code out}: {@code [qLen][heads][headDim]} from {@code outOff}.</li>
+ *   <li>{@code keyValid}: null (all keys real) or at least {@code kvLen} flags, false for padding keys (HF
+ *       {@code attention_mask == 0}).</li>
+ *   <li>{@code bias}: null or additive {@code [heads][qLen][kvLen]} from {@code biasOff} (T5's relative position
+ *       bias, ALiBi, or any additive mask).</li>
+ * </ul>
+ * Causal: query i sits at absolute position {@code qPos0 + i} and sees keys {@code j <= qPos0 + i}; with a
+ * sliding window {@code w > 0} also only {@code j > qPos0 + i - w} (HF/Mistral). Cross-attention: non-causal,
+ * {@code qLen != kvLen}. Grouped-query: query head h reads kv head {@code h / (heads / kvHeads)}. A query that sees
+ * no key gets zeros.
+ *
+ * <p>Work is split over (query, head) pairs; each pair is computed whole by one thread, so results do not
+ * depend on the thread count. Score rows live in per-thread scratch; no allocation per pair.
+ */
+public final class Attention {
+
+    /**
+     * The fixed part of an attention layer, built once per model.
+     *
+     * @param scale         multiplier of q·k: {@code 1/sqrt(headDim)} for most models, 1 for T5
+     * @param causal        decoder self-attention
+     * @param slidingWindow 0 for none, else the window length (keys with {@code qPos - j < window})
+     */
+    public record Shape(int heads, int kvHeads, int headDim, float scale, boolean causal, int slidingWindow) {
+        public Shape {
+            if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
+                throw new IllegalArgumentException("kv heads " + kvHeads + " must divide heads " + heads);
+            }
+            if (headDim <= 0 || slidingWindow < 0) {
+                throw new IllegalArgumentException("bad head dimension " + headDim + " or window " + slidingWindow);
+            }
+        }
+
+        /** Standard {@code 1/sqrt(headDim)} scaling, no window. */
+        public static Shape of(int heads, int kvHeads, int headDim, boolean causal) {
+            return new Shape(heads, kvHeads, headDim, (float) (1 / Math.sqrt(headDim)), causal, 0);
+        }
+    }
+
+    private Attention() {
+    }
+
+    /** Attention of {@code qLen} queries over {@code kvLen} keys/values; see the class comment for layouts. */
+    public static void attend(Shape shape, float[] q, int qOff, int qLen, int qPos0,
+                              float[] k, float[] v, int kvOff, int kvLen,
+                              boolean[] keyValid, float[] bias, int biasOff, float[] out, int outOff) {
+        boolean scalar = Simd.SCALAR;
+        run(scalar, shape, q, qOff, qLen, qPos0, k, v, kvOff, kvLen, keyValid, bias, biasOff, out, outOff);
+    }
+
+    public static void vector(Shape shape, float[] q, int qOff, int qLen, int qPos0,
+                              float[] k, float[] v, int kvOff, int kvLen,
+                              boolean[] keyValid, float[] bias, int biasOff, float[] out, int outOff) {
+        run(false, shape, q, qOff, qLen, qPos0, k, v, kvOff, kvLen, keyValid, bias, biasOff, out, outOff);
+    }
+
+    public static void scalar(Shape shape, float[] q, int qOff, int qLen, int qPos0,
+                              float[] k, float[] v, int kvOff, int kvLen,
+                              boolean[] keyValid, float[] bias, int biasOff, float[] out, int outOff) {
+        run(true, shape, q, qOff, qLen, qPos0, k, v, kvOff, kvLen, keyValid, bias, biasOff, out, outOff);
+    }
+
+    private static void run(boolean scalar, Shape shape, float[] q, int qOff, int qLen, int qPos0,
+                            float[] k, float[] v, int kvOff, int kvLen,
+                            boolean[] keyValid, float[] bias, int biasOff, float[] out, int outOff) {
+        if (keyValid != null && keyValid.length < kvLen) {
+            throw new IllegalArgumentException("key mask has " + keyValid.length + " flags for " + kvLen + " keys");
+        }
+        Parallel.forRange(qLen * shape.heads(), 4, (start, end) -> {
+            float[] scores = Scratch.get().scores(kvLen);
+            for (int item = start; item < end; item++) {
+                int i = item / shape.heads();
+                int h = item % shape.heads();
+                attendOne(scalar, shape, q, qOff, qLen, qPos0, i, h, k, v, kvOff, kvLen, keyValid, bias, biasOff,
+                        out, outOff, scores);
+            }
+        });
+    }
+
+    /** Query i, head h: scores over the visible key range, softmax, weighted sum of values. */
+    private static void attendOne(boolean scalar, Shape shape, float[] q, int qOff, int qLen, int qPos0, int i, int h,
+                                  float[] k, float[] v, int kvOff, int kvLen, boolean[] keyValid,
+                                  float[] bias, int biasOff, float[] out, int outOff, float[] scores) {
+        int headDim = shape.headDim();
+        int kvHead = h / (shape.heads() / shape.kvHeads());
+        int kvStride = shape.kvHeads() * headDim;
+        int qBase = qOff + (i * shape.heads() + h) * headDim;
+        int outBase = outOff + (i * shape.heads() + h) * headDim;
+        // Visible keys [lo, hi): causal and window bounds shrink the range instead of masking it.
+        int lo = 0;
+        int hi = kvLen;
+        if (shape.causal()) {
+            int position = qPos0 + i;
+            hi = Math.min(kvLen, position + 1);
+            if (shape.slidingWindow() > 0) {
+                lo = Math.max(0, position - shape.slidingWindow() + 1);
+            }
+        }
+        Arrays.fill(out, outBase, outBase + headDim, 0f);
+        if (hi <= lo) {
+            return;
+        }
+        int n = hi - lo;
+        int biasRow = bias == null ? 0 : biasOff + (h * qLen + i) * kvLen;
+        for (int j = lo; j < hi; j++) {
+            int kBase = kvOff + j * kvStride + kvHead * headDim;
+            float s = (scalar ? Dot.scalar(q, qBase, k, kBase, headDim) : Dot.vector(q, qBase, k, kBase, headDim))
+                    * shape.scale();
+            if (bias != null) {
+                s += bias[biasRow + j];
+            }
+            if (keyValid != null && !keyValid[j]) {
+                s = Float.NEGATIVE_INFINITY;
+            }
+            scores[j - lo] = s;
+        }
+        if (scalar) {
+            Softmax.scalar(scores, 0, n);
+        } else {
+            Softmax.vector(scores, 0, n);
+        }
+        for (int j = lo; j < hi; j++) {
+            float p = scores[j - lo];
+            if (p == 0f) {
+                continue;
+            }
+            int vBase = kvOff + j * kvStride + kvHead * headDim;
+            if (scalar) {
+                Axpy.scalar(p, v, vBase, out, outBase, headDim);
+            } else {
+                Axpy.vector(p, v, vBase, out, outBase, headDim);
+            }
+        }
+    }
+}

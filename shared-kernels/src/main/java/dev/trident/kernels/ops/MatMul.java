@@ -1,0 +1,341 @@
+package dev.trident.kernels.ops;
+
+import static dev.trident.kernels.ops.Simd.F;
+import static dev.trident.kernels.ops.Simd.L;
+
+import dev.trident.kernels.parallel.Parallel;
+import dev.trident.kernels.tensor.DType;
+import dev.trident.kernels.tensor.Q8_0;
+import dev.trident.kernels.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Matrix × matrix, {@code Y = X·Wᵀ}: activations {@code X[m][in]} (F32, row-major) times an HF Linear weight
+ * {@code W[out][in]} of any {@link DType}, giving {@code Y[m][out]}. Prefill and encoder shapes.
+ *
+ * <p>Vector kernel, register-tiled over packed panels (GotoBLAS-style, vectors along the activation rows):
+ * <ul>
+ *   <li>X is packed once per call into panels of {@code 4·L} rows, transposed so one k step of a panel is
+ *       {@code 4·L} contiguous floats (rows past {@code m} are zero; a part-filled last panel runs only its live
+ *       vectors).</li>
+ *   <li>The weight rows are cut into units of {@value #UNIT_ROWS}; units are split across threads. A unit walks K
+ *       in blocks of {@value #K_BLOCK}: the weight block is decoded to F32 once ({@code UNIT_ROWS × K_BLOCK},
+ *       about L2-sized) and reused by every activation panel.</li>
+ *   <li>Micro-kernel: {@value #TILE_ROWS} weight rows × 4 vectors of activation rows = 24 FMA accumulators in
+ *       registers; per k it loads 4 activation vectors and broadcasts 6 weights (24 FMAs per 10 loads). On this
+ *       AVX-512 machine 6×4 measured faster than 4×4 and 4×6. It needs 29 vector registers: right for AVX-512 and
+ *       NEON/SVE (32); on AVX2 (16) C2 will spill some accumulators (correct, slower).</li>
+ * </ul>
+ * Every output element is one FMA chain in k order (block by block), whatever the unit split or the tile
+ * variant at the edges, so results do not depend on the thread count.
+ *
+ * <p>Scratch panels are per thread and reused ({@link Scratch}); the tile loops allocate nothing.
+ */
+public final class MatMul {
+
+    /** Weight rows of the register tile. */
+    static final int TILE_ROWS = 6;
+    /** Weight rows per unit of parallel work (a multiple of the tile). */
+    static final int UNIT_ROWS = 96;
+    /** K block: the activation panel ({@code K_BLOCK × 4L} floats) stays in L1, the weight block in L2. */
+    static final int K_BLOCK = 128;
+    /** Activation rows per panel: the 4 vectors of the register tile. */
+    static final int PANEL_ROWS = 4 * L;
+
+    private MatMul() {
+    }
+
+    /**
+     * {@code y[yOff + r·out + c] = Σ_k x[xOff + r·in + k] · W[c, k]} for {@code r < m}, {@code c < out}, with
+     * {@code w} of shape {@code [out, in]}.
+     */
+    public static void matMul(Tensor w, float[] x, int xOff, int m, float[] y, int yOff) {
+        if (Simd.SCALAR) {
+            scalar(w, x, xOff, m, y, yOff);
+        } else {
+            vector(w, x, xOff, m, y, yOff);
+        }
+    }
+
+    public static void scalar(Tensor w, float[] x, int xOff, int m, float[] y, int yOff) {
+        int out = w.dim(0);
+        int in = checkShape(w, x, xOff, m, y, yOff);
+        MemorySegment data = w.data();
+        DType type = w.dtype();
+        Parallel.forRange(out, 16, (start, end) -> {
+            for (int r = 0; r < m; r++) {
+                for (int c = start; c < end; c++) {
+                    y[yOff + r * out + c] = MatVec.rowDotScalar(type, data, c, in, x, xOff + r * in);
+                }
+            }
+        });
+    }
+
+    public static void vector(Tensor w, float[] x, int xOff, int m, float[] y, int yOff) {
+        int out = w.dim(0);
+        int in = checkShape(w, x, xOff, m, y, yOff);
+        if (m == 0 || out == 0) {
+            return;
+        }
+        int panels = (m + PANEL_ROWS - 1) / PANEL_ROWS;
+        int paddedRows = panels * PANEL_ROWS;
+        float[] packedX = Scratch.get().packedActivations(paddedRows * in);
+        Parallel.forRange(panels, 4, (start, end) -> {
+            for (int p = start; p < end; p++) {
+                packActivationPanel(x, xOff, m, in, p, packedX);
+            }
+        });
+        int units = (out + UNIT_ROWS - 1) / UNIT_ROWS;
+        Parallel.forRange(units, 1, (start, end) -> {
+            Scratch scratch = Scratch.get();
+            float[] packedW = scratch.packedWeights(UNIT_ROWS * K_BLOCK);
+            float[] acc = scratch.accumulators(UNIT_ROWS * paddedRows);
+            for (int u = start; u < end; u++) {
+                computeUnit(w, u * UNIT_ROWS, Math.min(UNIT_ROWS, out - u * UNIT_ROWS), in, out, packedX, m,
+                        paddedRows, packedW, acc, y, yOff);
+            }
+        });
+    }
+
+    static int checkShape(Tensor w, float[] x, int xOff, int m, float[] y, int yOff) {
+        if (w.rank() != 2) {
+            throw new IllegalArgumentException("weight " + w + " must be [out, in]");
+        }
+        int in = w.dim(1);
+        long xNeed = (long) m * in;
+        long yNeed = (long) m * w.dim(0);
+        if (m < 0 || xOff < 0 || xOff + xNeed > x.length || yOff < 0 || yOff + yNeed > y.length) {
+            throw new IllegalArgumentException("weight " + w + " with m=" + m + ": x needs " + xNeed + " floats from "
+                    + xOff + " (has " + x.length + "), y needs " + yNeed + " from " + yOff + " (has " + y.length + ")");
+        }
+        return in;
+    }
+
+    /** Panel {@code p}: packed[(p·in + k)·PANEL_ROWS + r] = x[row p·PANEL_ROWS + r][k], zero past {@code m}. */
+    private static void packActivationPanel(float[] x, int xOff, int m, int in, int p, float[] packed) {
+        int base = p * in * PANEL_ROWS;
+        for (int r = 0; r < PANEL_ROWS; r++) {
+            int row = p * PANEL_ROWS + r;
+            if (row < m) {
+                int src = xOff + row * in;
+                for (int k = 0; k < in; k++) {
+                    packed[base + k * PANEL_ROWS + r] = x[src + k];
+                }
+            } else {
+                for (int k = 0; k < in; k++) {
+                    packed[base + k * PANEL_ROWS + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Weight rows {@code [row0, row0 + rows)} against all activation rows. Accumulators live transposed in
+     * {@code acc[j·paddedRows + r]} (weight row j of the unit, activation row r) so the tiles load them as vectors.
+     */
+    private static void computeUnit(Tensor w, int row0, int rows, int in, int out, float[] packedX, int m,
+                                    int paddedRows, float[] packedW, float[] acc, float[] y, int yOff) {
+        int tileRows = (rows + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;
+        Arrays.fill(acc, 0, tileRows * paddedRows, 0f);
+        int panels = paddedRows / PANEL_ROWS;
+        for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
+            int kc = Math.min(K_BLOCK, in - k0);
+            decodeWeightBlock(w, row0, rows, tileRows, in, k0, kc, packedW);
+            for (int p = 0; p < panels; p++) {
+                int xBase = (p * in + k0) * PANEL_ROWS;
+                int liveRows = Math.min(PANEL_ROWS, m - p * PANEL_ROWS);
+                for (int j = 0; j < tileRows; j += TILE_ROWS) {
+                    int accBase = j * paddedRows + p * PANEL_ROWS;
+                    if (liveRows > 3 * L) {
+                        tileFull(packedX, xBase, packedW, j * K_BLOCK, kc, acc, accBase, paddedRows);
+                    } else {
+                        // Last, partly filled panel: only the vectors holding live rows (same FMA chain per element).
+                        for (int v = 0; v * L < liveRows; v++) {
+                            tileEdge(packedX, xBase + v * L, packedW, j * K_BLOCK, kc, acc, accBase + v * L, paddedRows);
+                        }
+                    }
+                }
+            }
+        }
+        for (int r = 0; r < m; r++) {
+            int dst = yOff + r * out + row0;
+            for (int j = 0; j < rows; j++) {
+                y[dst + j] = acc[j * paddedRows + r];
+            }
+        }
+    }
+
+    /** packedW[j·K_BLOCK + kk] = W[row0 + j][k0 + kk] as F32; rows past {@code rows} up to the tile are zero. */
+    private static void decodeWeightBlock(Tensor w, int row0, int rows, int tileRows, int in, int k0, int kc,
+                                          float[] packedW) {
+        MemorySegment data = w.data();
+        for (int j = 0; j < rows; j++) {
+            long row = row0 + j;
+            int dst = j * K_BLOCK;
+            switch (w.dtype()) {
+                case F32 -> MemorySegment.copy(data, Tensor.F32_LE, (row * in + k0) * 4, packedW, dst, kc);
+                case BF16 -> Convert.bf16ToF32Vector(data, (row * in + k0) * 2, packedW, dst, kc);
+                case F16 -> Convert.f16ToF32Vector(data, (row * in + k0) * 2, packedW, dst, kc);
+                case Q8_0 -> Convert.q8_0ToF32Vector(data, (row * in + k0) / Q8_0.BLOCK * Q8_0.BLOCK_BYTES,
+                        packedW, dst, kc / Q8_0.BLOCK);
+            }
+        }
+        for (int j = rows; j < tileRows; j++) {
+            Arrays.fill(packedW, j * K_BLOCK, j * K_BLOCK + kc, 0f);
+        }
+    }
+
+    /**
+     * The register tile: {@value #TILE_ROWS} weight rows (broadcast) × 4 vectors of activation rows, {@code kc} k
+     * steps: 24 accumulators + 4 activation vectors + 1 broadcast = 29 of AVX-512's 32 registers (C2 spills
+     * nothing); per k 4 vector loads and 6 broadcasts feed 24 FMAs.
+     * {@code acc[accBase + i·accStride + v·L ..]} holds the (transposed) outputs of weight row i, vector v.
+     */
+    private static void tileFull(float[] px, int xBase, float[] pw, int wBase, int kc, float[] acc, int accBase,
+                                int accStride) {
+        int a0 = accBase + 0 * accStride;
+        int a1 = accBase + 1 * accStride;
+        int a2 = accBase + 2 * accStride;
+        int a3 = accBase + 3 * accStride;
+        int a4 = accBase + 4 * accStride;
+        int a5 = accBase + 5 * accStride;
+        FloatVector c00 = FloatVector.fromArray(F, acc, a0 + 0 * L);
+        FloatVector c01 = FloatVector.fromArray(F, acc, a0 + 1 * L);
+        FloatVector c02 = FloatVector.fromArray(F, acc, a0 + 2 * L);
+        FloatVector c03 = FloatVector.fromArray(F, acc, a0 + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(F, acc, a1 + 0 * L);
+        FloatVector c11 = FloatVector.fromArray(F, acc, a1 + 1 * L);
+        FloatVector c12 = FloatVector.fromArray(F, acc, a1 + 2 * L);
+        FloatVector c13 = FloatVector.fromArray(F, acc, a1 + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(F, acc, a2 + 0 * L);
+        FloatVector c21 = FloatVector.fromArray(F, acc, a2 + 1 * L);
+        FloatVector c22 = FloatVector.fromArray(F, acc, a2 + 2 * L);
+        FloatVector c23 = FloatVector.fromArray(F, acc, a2 + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(F, acc, a3 + 0 * L);
+        FloatVector c31 = FloatVector.fromArray(F, acc, a3 + 1 * L);
+        FloatVector c32 = FloatVector.fromArray(F, acc, a3 + 2 * L);
+        FloatVector c33 = FloatVector.fromArray(F, acc, a3 + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(F, acc, a4 + 0 * L);
+        FloatVector c41 = FloatVector.fromArray(F, acc, a4 + 1 * L);
+        FloatVector c42 = FloatVector.fromArray(F, acc, a4 + 2 * L);
+        FloatVector c43 = FloatVector.fromArray(F, acc, a4 + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(F, acc, a5 + 0 * L);
+        FloatVector c51 = FloatVector.fromArray(F, acc, a5 + 1 * L);
+        FloatVector c52 = FloatVector.fromArray(F, acc, a5 + 2 * L);
+        FloatVector c53 = FloatVector.fromArray(F, acc, a5 + 3 * L);
+        int w0 = wBase + 0 * K_BLOCK;
+        int w1 = wBase + 1 * K_BLOCK;
+        int w2 = wBase + 2 * K_BLOCK;
+        int w3 = wBase + 3 * K_BLOCK;
+        int w4 = wBase + 4 * K_BLOCK;
+        int w5 = wBase + 5 * K_BLOCK;
+        for (int kk = 0; kk < kc; kk++) {
+            int xo = xBase + kk * PANEL_ROWS;
+            FloatVector x0 = FloatVector.fromArray(F, px, xo + 0 * L);
+            FloatVector x1 = FloatVector.fromArray(F, px, xo + 1 * L);
+            FloatVector x2 = FloatVector.fromArray(F, px, xo + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(F, px, xo + 3 * L);
+            FloatVector b = FloatVector.broadcast(F, pw[w0 + kk]);
+            c00 = x0.fma(b, c00);
+            c01 = x1.fma(b, c01);
+            c02 = x2.fma(b, c02);
+            c03 = x3.fma(b, c03);
+            b = FloatVector.broadcast(F, pw[w1 + kk]);
+            c10 = x0.fma(b, c10);
+            c11 = x1.fma(b, c11);
+            c12 = x2.fma(b, c12);
+            c13 = x3.fma(b, c13);
+            b = FloatVector.broadcast(F, pw[w2 + kk]);
+            c20 = x0.fma(b, c20);
+            c21 = x1.fma(b, c21);
+            c22 = x2.fma(b, c22);
+            c23 = x3.fma(b, c23);
+            b = FloatVector.broadcast(F, pw[w3 + kk]);
+            c30 = x0.fma(b, c30);
+            c31 = x1.fma(b, c31);
+            c32 = x2.fma(b, c32);
+            c33 = x3.fma(b, c33);
+            b = FloatVector.broadcast(F, pw[w4 + kk]);
+            c40 = x0.fma(b, c40);
+            c41 = x1.fma(b, c41);
+            c42 = x2.fma(b, c42);
+            c43 = x3.fma(b, c43);
+            b = FloatVector.broadcast(F, pw[w5 + kk]);
+            c50 = x0.fma(b, c50);
+            c51 = x1.fma(b, c51);
+            c52 = x2.fma(b, c52);
+            c53 = x3.fma(b, c53);
+        }
+        c00.intoArray(acc, a0 + 0 * L);
+        c01.intoArray(acc, a0 + 1 * L);
+        c02.intoArray(acc, a0 + 2 * L);
+        c03.intoArray(acc, a0 + 3 * L);
+        c10.intoArray(acc, a1 + 0 * L);
+        c11.intoArray(acc, a1 + 1 * L);
+        c12.intoArray(acc, a1 + 2 * L);
+        c13.intoArray(acc, a1 + 3 * L);
+        c20.intoArray(acc, a2 + 0 * L);
+        c21.intoArray(acc, a2 + 1 * L);
+        c22.intoArray(acc, a2 + 2 * L);
+        c23.intoArray(acc, a2 + 3 * L);
+        c30.intoArray(acc, a3 + 0 * L);
+        c31.intoArray(acc, a3 + 1 * L);
+        c32.intoArray(acc, a3 + 2 * L);
+        c33.intoArray(acc, a3 + 3 * L);
+        c40.intoArray(acc, a4 + 0 * L);
+        c41.intoArray(acc, a4 + 1 * L);
+        c42.intoArray(acc, a4 + 2 * L);
+        c43.intoArray(acc, a4 + 3 * L);
+        c50.intoArray(acc, a5 + 0 * L);
+        c51.intoArray(acc, a5 + 1 * L);
+        c52.intoArray(acc, a5 + 2 * L);
+        c53.intoArray(acc, a5 + 3 * L);
+    }
+
+    /** Edge tile: {@value #TILE_ROWS} weight rows × 1 vector of activation rows (the same per-element FMA chain). */
+    private static void tileEdge(float[] px, int xBase, float[] pw, int wBase, int kc, float[] acc, int accBase,
+                                int accStride) {
+        int a0 = accBase + 0 * accStride;
+        int a1 = accBase + 1 * accStride;
+        int a2 = accBase + 2 * accStride;
+        int a3 = accBase + 3 * accStride;
+        int a4 = accBase + 4 * accStride;
+        int a5 = accBase + 5 * accStride;
+        FloatVector c00 = FloatVector.fromArray(F, acc, a0 + 0 * L);
+        FloatVector c10 = FloatVector.fromArray(F, acc, a1 + 0 * L);
+        FloatVector c20 = FloatVector.fromArray(F, acc, a2 + 0 * L);
+        FloatVector c30 = FloatVector.fromArray(F, acc, a3 + 0 * L);
+        FloatVector c40 = FloatVector.fromArray(F, acc, a4 + 0 * L);
+        FloatVector c50 = FloatVector.fromArray(F, acc, a5 + 0 * L);
+        int w0 = wBase + 0 * K_BLOCK;
+        int w1 = wBase + 1 * K_BLOCK;
+        int w2 = wBase + 2 * K_BLOCK;
+        int w3 = wBase + 3 * K_BLOCK;
+        int w4 = wBase + 4 * K_BLOCK;
+        int w5 = wBase + 5 * K_BLOCK;
+        for (int kk = 0; kk < kc; kk++) {
+            int xo = xBase + kk * PANEL_ROWS;
+            FloatVector x0 = FloatVector.fromArray(F, px, xo + 0 * L);
+            FloatVector b = FloatVector.broadcast(F, pw[w0 + kk]);
+            c00 = x0.fma(b, c00);
+            b = FloatVector.broadcast(F, pw[w1 + kk]);
+            c10 = x0.fma(b, c10);
+            b = FloatVector.broadcast(F, pw[w2 + kk]);
+            c20 = x0.fma(b, c20);
+            b = FloatVector.broadcast(F, pw[w3 + kk]);
+            c30 = x0.fma(b, c30);
+            b = FloatVector.broadcast(F, pw[w4 + kk]);
+            c40 = x0.fma(b, c40);
+            b = FloatVector.broadcast(F, pw[w5 + kk]);
+            c50 = x0.fma(b, c50);
+        }
+        c00.intoArray(acc, a0 + 0 * L);
+        c10.intoArray(acc, a1 + 0 * L);
+        c20.intoArray(acc, a2 + 0 * L);
+        c30.intoArray(acc, a3 + 0 * L);
+        c40.intoArray(acc, a4 + 0 * L);
+        c50.intoArray(acc, a5 + 0 * L);
+    }
+}

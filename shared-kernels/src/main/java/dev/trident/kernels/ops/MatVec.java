@@ -1,0 +1,240 @@
+package dev.trident.kernels.ops;
+
+import static dev.trident.kernels.ops.Convert.LE;
+import static dev.trident.kernels.ops.Simd.B_Q;
+import static dev.trident.kernels.ops.Simd.B_Q_PARTS;
+import static dev.trident.kernels.ops.Simd.F;
+import static dev.trident.kernels.ops.Simd.L;
+
+import dev.trident.kernels.parallel.Parallel;
+import dev.trident.kernels.tensor.DType;
+import dev.trident.kernels.tensor.Q8_0;
+import dev.trident.kernels.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Matrix × vector, {@code y = W·x} for an HF Linear weight {@code W} of shape {@code [out, in]} (row-major, any
+ * {@link DType}) against an F32 activation {@code x[in]}; {@code y[out]}. The decode step of a transformer.
+ *
+ * <p>Memory bound: the weights are streamed once, straight from their {@link MemorySegment} (mapped checkpoint
+ * or heap), decoded in registers (BF16/F16 by bit shifts, Q8_0 by byte→float vector conversion, scale applied
+ * once per block). No allocation in the row loops; output rows are split across {@link Parallel} threads, each
+ * row computed whole by one thread.
+ *
+ * <p>Accumulation: float32 products summed in float32 (vector: lane-wise FMA partial sums, then a lane
+ * reduction; scalar: left-to-right). Q8_0: per block {@code d * Σ q·x}.
+ */
+public final class MatVec {
+
+    /** Rows per thread chunk at least, so tiny matrices stay on one thread. */
+    private static final int MIN_ROWS_PER_CHUNK = 16;
+
+    private MatVec() {
+    }
+
+    /** {@code y[yOff + r] = Σ_k W[r, k] · x[xOff + k]} for every row {@code r} of {@code w} ({@code [out, in]}). */
+    public static void matVec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
+        if (Simd.SCALAR) {
+            scalar(w, x, xOff, y, yOff);
+        } else {
+            vector(w, x, xOff, y, yOff);
+        }
+    }
+
+    public static void vector(Tensor w, float[] x, int xOff, float[] y, int yOff) {
+        int rows = w.dim(0);
+        int cols = checkShape(w, x, xOff, y, yOff);
+        MemorySegment data = w.data();
+        DType type = w.dtype();
+        Parallel.forRange(rows, MIN_ROWS_PER_CHUNK, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                y[yOff + r] = rowDotVector(type, data, r, cols, x, xOff);
+            }
+        });
+    }
+
+    public static void scalar(Tensor w, float[] x, int xOff, float[] y, int yOff) {
+        int rows = w.dim(0);
+        int cols = checkShape(w, x, xOff, y, yOff);
+        MemorySegment data = w.data();
+        DType type = w.dtype();
+        Parallel.forRange(rows, MIN_ROWS_PER_CHUNK, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                y[yOff + r] = rowDotScalar(type, data, r, cols, x, xOff);
+            }
+        });
+    }
+
+    static int checkShape(Tensor w, float[] x, int xOff, float[] y, int yOff) {
+        if (w.rank() != 2) {
+            throw new IllegalArgumentException("weight " + w + " must be [out, in]");
+        }
+        int cols = w.dim(1);
+        if (xOff < 0 || xOff + cols > x.length || yOff < 0 || yOff + w.dim(0) > y.length) {
+            throw new IllegalArgumentException("weight " + w + ": x needs " + cols + " floats from " + xOff
+                    + " (has " + x.length + "), y needs " + w.dim(0) + " from " + yOff + " (has " + y.length + ")");
+        }
+        return cols;
+    }
+
+    /** Dot of weight row {@code row} (of {@code cols} values) with {@code x[xOff..]}, vector kernel. */
+    static float rowDotVector(DType type, MemorySegment w, int row, int cols, float[] x, int xOff) {
+        return switch (type) {
+            case F32 -> rowF32Vector(w, (long) row * cols * 4, cols, x, xOff);
+            case BF16 -> rowBf16Vector(w, (long) row * cols * 2, cols, x, xOff);
+            case F16 -> rowF16Vector(w, (long) row * cols * 2, cols, x, xOff);
+            case Q8_0 -> rowQ8_0Vector(w, (long) row * (cols / Q8_0.BLOCK) * Q8_0.BLOCK_BYTES, cols, x, xOff);
+        };
+    }
+
+    /** Scalar twin of {@link #rowDotVector}. */
+    static float rowDotScalar(DType type, MemorySegment w, int row, int cols, float[] x, int xOff) {
+        return switch (type) {
+            case F32 -> rowF32Scalar(w, (long) row * cols * 4, cols, x, xOff);
+            case BF16 -> rowBf16Scalar(w, (long) row * cols * 2, cols, x, xOff);
+            case F16 -> rowF16Scalar(w, (long) row * cols * 2, cols, x, xOff);
+            case Q8_0 -> rowQ8_0Scalar(w, (long) row * (cols / Q8_0.BLOCK) * Q8_0.BLOCK_BYTES, cols, x, xOff);
+        };
+    }
+
+    // Four accumulators: enough independent FMA chains to keep loads in flight; the sum is memory bound.
+    static float rowF32Vector(MemorySegment w, long byteOff, int n, float[] x, int xOff) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 4 * L; i += 4 * L) {
+            long b = byteOff + 4L * i;
+            acc0 = FloatVector.fromMemorySegment(F, w, b, LE).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, w, b + 4L * L, LE).fma(FloatVector.fromArray(F, x, xOff + i + L), acc1);
+            acc2 = FloatVector.fromMemorySegment(F, w, b + 8L * L, LE).fma(FloatVector.fromArray(F, x, xOff + i + 2 * L), acc2);
+            acc3 = FloatVector.fromMemorySegment(F, w, b + 12L * L, LE).fma(FloatVector.fromArray(F, x, xOff + i + 3 * L), acc3);
+        }
+        for (; i <= n - L; i += L) {
+            acc0 = FloatVector.fromMemorySegment(F, w, byteOff + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+        }
+        float sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        for (; i < n; i++) {
+            sum += w.get(Tensor.F32_LE, byteOff + 4L * i) * x[xOff + i];
+        }
+        return sum;
+    }
+
+    static float rowF32Scalar(MemorySegment w, long byteOff, int n, float[] x, int xOff) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += w.get(Tensor.F32_LE, byteOff + 4L * i) * x[xOff + i];
+        }
+        return sum;
+    }
+
+    static float rowBf16Vector(MemorySegment w, long byteOff, int n, float[] x, int xOff) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
+            long b = byteOff + 2L * i;
+            acc0 = Convert.loadBf16(w, b).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+            acc1 = Convert.loadBf16(w, b + 2L * L).fma(FloatVector.fromArray(F, x, xOff + i + L), acc1);
+        }
+        for (; i <= n - L; i += L) {
+            acc0 = Convert.loadBf16(w, byteOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+        }
+        float sum = VectorMath.sumLanes(acc0.add(acc1));
+        for (; i < n; i++) {
+            sum += Float.intBitsToFloat(w.get(Tensor.I16_LE, byteOff + 2L * i) << 16) * x[xOff + i];
+        }
+        return sum;
+    }
+
+    static float rowBf16Scalar(MemorySegment w, long byteOff, int n, float[] x, int xOff) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += Float.intBitsToFloat(w.get(Tensor.I16_LE, byteOff + 2L * i) << 16) * x[xOff + i];
+        }
+        return sum;
+    }
+
+    static float rowF16Vector(MemorySegment w, long byteOff, int n, float[] x, int xOff) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
+            long b = byteOff + 2L * i;
+            acc0 = Convert.loadF16(w, b).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+            acc1 = Convert.loadF16(w, b + 2L * L).fma(FloatVector.fromArray(F, x, xOff + i + L), acc1);
+        }
+        for (; i <= n - L; i += L) {
+            acc0 = Convert.loadF16(w, byteOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+        }
+        float sum = VectorMath.sumLanes(acc0.add(acc1));
+        for (; i < n; i++) {
+            sum += Float.float16ToFloat(w.get(Tensor.I16_LE, byteOff + 2L * i)) * x[xOff + i];
+        }
+        return sum;
+    }
+
+    static float rowF16Scalar(MemorySegment w, long byteOff, int n, float[] x, int xOff) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += Float.float16ToFloat(w.get(Tensor.I16_LE, byteOff + 2L * i)) * x[xOff + i];
+        }
+        return sum;
+    }
+
+    // Per block: Σ q·x over 32 lanes in float (q are small integers, exact as floats), then one FMA with the
+    // block scale. Two blocks per step so the scale FMAs form two independent chains.
+    static float rowQ8_0Vector(MemorySegment w, long byteOff, int n, float[] x, int xOff) {
+        int blocks = n / Q8_0.BLOCK;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            long in = byteOff + (long) b * Q8_0.BLOCK_BYTES;
+            acc0 = q8Block(w, in, x, xOff + b * Q8_0.BLOCK).fma(blockScale(w, in), acc0);
+            long in1 = in + Q8_0.BLOCK_BYTES;
+            acc1 = q8Block(w, in1, x, xOff + (b + 1) * Q8_0.BLOCK).fma(blockScale(w, in1), acc1);
+        }
+        if (b < blocks) {
+            long in = byteOff + (long) b * Q8_0.BLOCK_BYTES;
+            acc0 = q8Block(w, in, x, xOff + b * Q8_0.BLOCK).fma(blockScale(w, in), acc0);
+        }
+        return VectorMath.sumLanes(acc0.add(acc1));
+    }
+
+    private static FloatVector blockScale(MemorySegment w, long blockByteOff) {
+        return FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, blockByteOff)));
+    }
+
+    /** Lane-wise partial sums of q·x over one block (the scale not yet applied). */
+    static FloatVector q8Block(MemorySegment w, long blockByteOff, float[] x, int xOff) {
+        FloatVector sum = FloatVector.zero(F);
+        for (int o = 0; o < Q8_0.BLOCK; o += B_Q.length()) {
+            ByteVector q = ByteVector.fromMemorySegment(B_Q, w, blockByteOff + 2 + o, LE);
+            for (int part = 0; part < B_Q_PARTS; part++) {
+                FloatVector qf = (FloatVector) q.convertShape(VectorOperators.B2F, F, part);
+                sum = qf.fma(FloatVector.fromArray(F, x, xOff + o + part * L), sum);
+            }
+        }
+        return sum;
+    }
+
+    static float rowQ8_0Scalar(MemorySegment w, long byteOff, int n, float[] x, int xOff) {
+        int blocks = n / Q8_0.BLOCK;
+        float sum = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long in = byteOff + (long) b * Q8_0.BLOCK_BYTES;
+            float blockSum = 0f;
+            for (int j = 0; j < Q8_0.BLOCK; j++) {
+                blockSum += w.get(ValueLayout.JAVA_BYTE, in + 2 + j) * x[xOff + b * Q8_0.BLOCK + j];
+            }
+            sum += Float.float16ToFloat(w.get(Tensor.I16_LE, in)) * blockSum;
+        }
+        return sum;
+    }
+}
