@@ -15,7 +15,7 @@ import java.net.UnknownHostException;
 import java.util.UUID;
 
 @Configuration
-@EnableConfigurationProperties(BatchSettings.class)
+@EnableConfigurationProperties({BatchSettings.class, EncoderSettings.class})
 public class BatchConfiguration {
 
     /** The replica's workers; without a model to run on (no {@link BatchTaskRunner}) this replica takes no batch work. */
