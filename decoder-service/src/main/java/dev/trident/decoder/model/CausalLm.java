@@ -1,0 +1,28 @@
+package dev.trident.decoder.model;
+
+import dev.trident.kernels.blocks.KVCache;
+
+/**
+ * A decoder-only language model: feed token ids after what a sequence's {@link KVCache} already holds, get the
+ * next-token logits. Prefill and decode are the same call with more or fewer ids.
+ */
+public interface CausalLm extends AutoCloseable {
+
+    int vocabSize();
+
+    /** The longest sequence the model's positions allow. */
+    int maxPositions();
+
+    /** An empty cache for one sequence of up to {@link #maxPositions()} tokens. */
+    KVCache newCache();
+
+    /**
+     * Runs {@code ids} at the positions after {@code cache.length()}, appending their keys and values.
+     *
+     * @param allRows logits for every row ({@code [ids.length][vocab]}), or only for the last ({@code [vocab]})
+     */
+    float[] forward(int[] ids, KVCache cache, boolean allRows);
+
+    @Override
+    void close();
+}
