@@ -50,11 +50,12 @@ public final class MatVec {
         int cols = checkShape(w, x, xOff, y, yOff);
         MemorySegment data = w.data();
         DType type = w.dtype();
-        Parallel.forRange(rows, MIN_ROWS_PER_CHUNK, (start, end) -> {
-            for (int r = start; r < end; r++) {
-                y[yOff + r] = rowDotVector(type, data, r, cols, x, xOff);
-            }
-        });
+        if (!Parallel.splits(rows, MIN_ROWS_PER_CHUNK)) {
+            rowsVector(type, data, cols, x, xOff, y, yOff, 0, rows);
+            return;
+        }
+        Parallel.forRange(rows, MIN_ROWS_PER_CHUNK,
+                (start, end) -> rowsVector(type, data, cols, x, xOff, y, yOff, start, end));
     }
 
     public static void scalar(Tensor w, float[] x, int xOff, float[] y, int yOff) {
@@ -62,11 +63,26 @@ public final class MatVec {
         int cols = checkShape(w, x, xOff, y, yOff);
         MemorySegment data = w.data();
         DType type = w.dtype();
-        Parallel.forRange(rows, MIN_ROWS_PER_CHUNK, (start, end) -> {
-            for (int r = start; r < end; r++) {
-                y[yOff + r] = rowDotScalar(type, data, r, cols, x, xOff);
-            }
-        });
+        if (!Parallel.splits(rows, MIN_ROWS_PER_CHUNK)) {
+            rowsScalar(type, data, cols, x, xOff, y, yOff, 0, rows);
+            return;
+        }
+        Parallel.forRange(rows, MIN_ROWS_PER_CHUNK,
+                (start, end) -> rowsScalar(type, data, cols, x, xOff, y, yOff, start, end));
+    }
+
+    private static void rowsVector(DType type, MemorySegment data, int cols, float[] x, int xOff, float[] y, int yOff,
+                                   int start, int end) {
+        for (int r = start; r < end; r++) {
+            y[yOff + r] = rowDotVector(type, data, r, cols, x, xOff);
+        }
+    }
+
+    private static void rowsScalar(DType type, MemorySegment data, int cols, float[] x, int xOff, float[] y, int yOff,
+                                   int start, int end) {
+        for (int r = start; r < end; r++) {
+            y[yOff + r] = rowDotScalar(type, data, r, cols, x, xOff);
+        }
     }
 
     static int checkShape(Tensor w, float[] x, int xOff, float[] y, int yOff) {
