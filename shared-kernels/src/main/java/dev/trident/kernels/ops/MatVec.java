@@ -74,14 +74,11 @@ public final class MatVec {
     private static void rowsVector(DType type, MemorySegment data, int cols, float[] x, int xOff, float[] y, int yOff,
                                    int start, int end) {
         int r = start;
-        // Decoding types go two (Q8_0: four) rows at a time: several weight streams in flight overlap the memory
-        // latency with the decode work (measured ~1.7x, and ~2x with four, for Q8_0 on one core). Each row's arithmetic is exactly the single-row
+        // Decoding types go two rows at a time: two weight streams in flight overlap the memory latency with the
+        // decode work (measured ~1.7x for Q8_0 on one core). Each row's arithmetic is exactly the single-row
         // kernel's, so pairing (which depends on where a thread's chunk starts) never changes a result.
         if (type == DType.Q8_0) {
             long rowBytes = (long) (cols / Q8_0.BLOCK) * Q8_0.BLOCK_BYTES;
-            for (; r + 3 < end; r += 4) {
-                rowQuadQ8_0Vector(data, r * rowBytes, rowBytes, cols, x, xOff, y, yOff + r);
-            }
             for (; r + 1 < end; r += 2) {
                 rowPairQ8_0Vector(data, r * rowBytes, (r + 1) * rowBytes, cols, x, xOff, y, yOff + r);
             }
@@ -295,46 +292,6 @@ public final class MatVec {
         }
         y[yAt] = VectorMath.sumLanes(acc00.add(acc01));
         y[yAt + 1] = VectorMath.sumLanes(acc10.add(acc11));
-    }
-
-    /** Four consecutive rows of {@link #rowQ8_0Vector} in one loop, each with exactly that kernel's operations. */
-    static void rowQuadQ8_0Vector(MemorySegment w, long off0, long rowBytes, int n, float[] x, int xOff, float[] y,
-                                  int yAt) {
-        int blocks = n / Q8_0.BLOCK;
-        long off1 = off0 + rowBytes;
-        long off2 = off1 + rowBytes;
-        long off3 = off2 + rowBytes;
-        FloatVector e0 = FloatVector.zero(F), o0 = FloatVector.zero(F);
-        FloatVector e1 = FloatVector.zero(F), o1 = FloatVector.zero(F);
-        FloatVector e2 = FloatVector.zero(F), o2 = FloatVector.zero(F);
-        FloatVector e3 = FloatVector.zero(F), o3 = FloatVector.zero(F);
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            long even = (long) b * Q8_0.BLOCK_BYTES;
-            long odd = even + Q8_0.BLOCK_BYTES;
-            int xe = xOff + b * Q8_0.BLOCK;
-            int xo = xe + Q8_0.BLOCK;
-            e0 = q8Block(w, off0 + even, x, xe).fma(blockScale(w, off0 + even), e0);
-            e1 = q8Block(w, off1 + even, x, xe).fma(blockScale(w, off1 + even), e1);
-            e2 = q8Block(w, off2 + even, x, xe).fma(blockScale(w, off2 + even), e2);
-            e3 = q8Block(w, off3 + even, x, xe).fma(blockScale(w, off3 + even), e3);
-            o0 = q8Block(w, off0 + odd, x, xo).fma(blockScale(w, off0 + odd), o0);
-            o1 = q8Block(w, off1 + odd, x, xo).fma(blockScale(w, off1 + odd), o1);
-            o2 = q8Block(w, off2 + odd, x, xo).fma(blockScale(w, off2 + odd), o2);
-            o3 = q8Block(w, off3 + odd, x, xo).fma(blockScale(w, off3 + odd), o3);
-        }
-        if (b < blocks) {
-            long last = (long) b * Q8_0.BLOCK_BYTES;
-            int xl = xOff + b * Q8_0.BLOCK;
-            e0 = q8Block(w, off0 + last, x, xl).fma(blockScale(w, off0 + last), e0);
-            e1 = q8Block(w, off1 + last, x, xl).fma(blockScale(w, off1 + last), e1);
-            e2 = q8Block(w, off2 + last, x, xl).fma(blockScale(w, off2 + last), e2);
-            e3 = q8Block(w, off3 + last, x, xl).fma(blockScale(w, off3 + last), e3);
-        }
-        y[yAt] = VectorMath.sumLanes(e0.add(o0));
-        y[yAt + 1] = VectorMath.sumLanes(e1.add(o1));
-        y[yAt + 2] = VectorMath.sumLanes(e2.add(o2));
-        y[yAt + 3] = VectorMath.sumLanes(e3.add(o3));
     }
 
     private static FloatVector blockScale(MemorySegment w, long blockByteOff) {
