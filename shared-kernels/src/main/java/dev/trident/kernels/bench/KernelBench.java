@@ -265,7 +265,7 @@ public final class KernelBench {
             for (int warm = 0; warm < copies * 2; warm++) {
                 MatVec.matVec(weights[warm % copies], x, 0, y, 0);
             }
-            int calls = copies * (quick ? 2 : 4);
+            int calls = copies * (quick ? 3 : 8);
             double best = Double.MAX_VALUE;
             // Best of passes over all copies: one pass is `copies` calls, each on weights not in cache.
             for (int pass = 0; pass < calls / copies; pass++) {

@@ -80,15 +80,27 @@ public final class Attention {
         if (keyValid != null && keyValid.length < kvLen) {
             throw new IllegalArgumentException("key mask has " + keyValid.length + " flags for " + kvLen + " keys");
         }
-        Parallel.forRange(qLen * shape.heads(), 4, (start, end) -> {
-            float[] scores = Scratch.get().scores(kvLen);
-            for (int item = start; item < end; item++) {
-                int i = item / shape.heads();
-                int h = item % shape.heads();
-                attendOne(scalar, shape, q, qOff, qLen, qPos0, i, h, k, v, kvOff, kvLen, keyValid, bias, biasOff,
-                        out, outOff, scores);
-            }
-        });
+        int items = qLen * shape.heads();
+        if (!Parallel.splits(items, 4)) {
+            attendItems(scalar, shape, q, qOff, qLen, qPos0, k, v, kvOff, kvLen, keyValid, bias, biasOff, out, outOff,
+                    0, items);
+            return;
+        }
+        Parallel.forRange(items, 4, (start, end) -> attendItems(scalar, shape, q, qOff, qLen, qPos0, k, v, kvOff, kvLen,
+                keyValid, bias, biasOff, out, outOff, start, end));
+    }
+
+    /** (query, head) pairs {@code [start, end)}, item = query · heads + head. */
+    private static void attendItems(boolean scalar, Shape shape, float[] q, int qOff, int qLen, int qPos0,
+                                    float[] k, float[] v, int kvOff, int kvLen, boolean[] keyValid,
+                                    float[] bias, int biasOff, float[] out, int outOff, int start, int end) {
+        float[] scores = Scratch.get().scores(kvLen);
+        for (int item = start; item < end; item++) {
+            int i = item / shape.heads();
+            int h = item % shape.heads();
+            attendOne(scalar, shape, q, qOff, qLen, qPos0, i, h, k, v, kvOff, kvLen, keyValid, bias, biasOff,
+                    out, outOff, scores);
+        }
     }
 
     /** Query i, head h: scores over the visible key range, softmax, weighted sum of values. */

@@ -82,21 +82,36 @@ public final class MatMul {
         int panels = (m + PANEL_ROWS - 1) / PANEL_ROWS;
         int paddedRows = panels * PANEL_ROWS;
         float[] packedX = Scratch.get().packedActivations(paddedRows * in);
-        Parallel.forRange(panels, 4, (start, end) -> {
-            for (int p = start; p < end; p++) {
-                packActivationPanel(x, xOff, m, in, p, packedX);
-            }
-        });
+        if (!Parallel.splits(panels, 4)) {
+            packActivationPanels(x, xOff, m, in, packedX, 0, panels);
+        } else {
+            Parallel.forRange(panels, 4, (start, end) -> packActivationPanels(x, xOff, m, in, packedX, start, end));
+        }
         int units = (out + UNIT_ROWS - 1) / UNIT_ROWS;
-        Parallel.forRange(units, 1, (start, end) -> {
-            Scratch scratch = Scratch.get();
-            float[] packedW = scratch.packedWeights(UNIT_ROWS * K_BLOCK);
-            float[] acc = scratch.accumulators(UNIT_ROWS * paddedRows);
-            for (int u = start; u < end; u++) {
-                computeUnit(w, u * UNIT_ROWS, Math.min(UNIT_ROWS, out - u * UNIT_ROWS), in, out, packedX, m,
-                        paddedRows, packedW, acc, y, yOff);
-            }
-        });
+        if (!Parallel.splits(units, 1)) {
+            computeUnits(w, in, out, packedX, m, paddedRows, y, yOff, 0, units);
+        } else {
+            Parallel.forRange(units, 1,
+                    (start, end) -> computeUnits(w, in, out, packedX, m, paddedRows, y, yOff, start, end));
+        }
+    }
+
+    private static void packActivationPanels(float[] x, int xOff, int m, int in, float[] packedX, int start, int end) {
+        for (int p = start; p < end; p++) {
+            packActivationPanel(x, xOff, m, in, p, packedX);
+        }
+    }
+
+    /** Units {@code [start, end)} of {@value #UNIT_ROWS} weight rows, with this thread's scratch panels. */
+    private static void computeUnits(Tensor w, int in, int out, float[] packedX, int m, int paddedRows,
+                                     float[] y, int yOff, int start, int end) {
+        Scratch scratch = Scratch.get();
+        float[] packedW = scratch.packedWeights(UNIT_ROWS * K_BLOCK);
+        float[] acc = scratch.accumulators(UNIT_ROWS * paddedRows);
+        for (int u = start; u < end; u++) {
+            computeUnit(w, u * UNIT_ROWS, Math.min(UNIT_ROWS, out - u * UNIT_ROWS), in, out, packedX, m,
+                    paddedRows, packedW, acc, y, yOff);
+        }
     }
 
     static int checkShape(Tensor w, float[] x, int xOff, int m, float[] y, int yOff) {

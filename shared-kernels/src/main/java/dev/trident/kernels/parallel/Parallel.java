@@ -15,7 +15,8 @@ import java.util.concurrent.ForkJoinWorkerThread;
  * {@link #sequential(Runnable)} to run a scope on the calling thread only. Nested calls from inside a worker run
  * inline (no oversubscription, no deadlock).
  *
- * <p>Cost: one small task object per chunk and call; the kernels' inner loops allocate nothing.
+ * <p>Cost: one small task object per chunk and call when a call splits ({@link #splits}); single-threaded
+ * calls and the kernels' inner loops allocate nothing.
  */
 public final class Parallel {
 
@@ -75,6 +76,18 @@ public final class Parallel {
     }
 
     /**
+     * Whether {@link #forRange} would split {@code count} items into more than one chunk now. Kernels call their
+     * body directly when it would not, so single-threaded calls allocate not even the task lambda.
+     */
+    public static boolean splits(int count, int minPerChunk) {
+        return chunkCount(count, minPerChunk) > 1;
+    }
+
+    private static int chunkCount(int count, int minPerChunk) {
+        return Math.min(threads(), Math.max(1, count / Math.max(1, minPerChunk)));
+    }
+
+    /**
      * Runs {@code task} over {@code [0, count)} cut into at most {@link #threads()} contiguous chunks, at least
      * {@code minPerChunk} items each (small ranges stay on the calling thread). Returns when all chunks are done;
      * the first exception of a chunk is rethrown.
@@ -83,7 +96,7 @@ public final class Parallel {
         if (count <= 0) {
             return;
         }
-        int chunks = Math.min(threads(), Math.max(1, count / Math.max(1, minPerChunk)));
+        int chunks = chunkCount(count, minPerChunk);
         if (chunks <= 1) {
             task.run(0, count);
             return;

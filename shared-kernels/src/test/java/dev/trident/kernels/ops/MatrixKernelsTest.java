@@ -176,6 +176,32 @@ class MatrixKernelsTest {
         assertThat(sequential).containsExactly(one);
     }
 
+    /** Row pairing (BF16, Q8_0) must not change a row's bits, wherever a thread's chunk starts. */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void pairedRowsEqualSingleRowKernelBitwise(DType type) {
+        Random random = new Random(52);
+        int out = 71; // with 3 threads the chunks start at rows 0, 23, 47: odd starts shift the pairing
+        int in = 160;
+        Tensor tensor = weight(type, KernelTesting.gaussian(random, out * in, 0.1), out, in);
+        float[] x = KernelTesting.gaussian(random, in, 1.0);
+        float[] single = new float[out];
+        for (int r = 0; r < out; r++) {
+            single[r] = MatVec.rowDotVector(type, tensor.data(), r, in, x, 0);
+        }
+        int saved = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 3}) {
+                Parallel.setThreads(threads);
+                float[] y = new float[out];
+                MatVec.vector(tensor, x, 0, y, 0);
+                assertThat(y).as("%d threads", threads).containsExactly(single);
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
     @Test
     void shapeMismatchIsRejected() {
         Tensor tensor = Tensor.f32("w", new float[12], 3, 4);

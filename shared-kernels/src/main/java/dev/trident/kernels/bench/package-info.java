@@ -1,0 +1,2 @@
+/** The kernel speed bench ({@link dev.trident.kernels.bench.KernelBench}), run by {@code ops/bench/kernels}. */
+package dev.trident.kernels.bench;

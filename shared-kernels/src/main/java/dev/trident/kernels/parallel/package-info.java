@@ -1,0 +1,2 @@
+/** The shared kernel worker pool and its deterministic range splitting ({@link dev.trident.kernels.parallel.Parallel}). */
+package dev.trident.kernels.parallel;
