@@ -150,7 +150,8 @@ class SuiteRoutingIT {
             assertThat(info.statusCode()).isEqualTo(200);
             JsonNode body = json.readTree(info.body());
             assertThat(body.path("service").asString()).isEqualTo(name);
-            assertThat(body.path("status").asString()).isEqualTo("no_model");
+            // The decoder serves its default model; the others get theirs with their issues.
+            assertThat(body.path("status").asString()).isEqualTo(name.equals("decoder") ? "ready" : "no_model");
         }
     }
 

@@ -1,10 +1,13 @@
 package dev.trident.decoder.web;
 
+import dev.trident.decoder.inference.DecoderModel;
+import dev.trident.decoder.inference.DecoderRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,20 +17,31 @@ import java.util.Map;
 public class InfoController {
 
     private final String version;
+    private final DecoderRegistry models;
 
-    public InfoController(ObjectProvider<BuildProperties> build) {
+    public InfoController(ObjectProvider<BuildProperties> build, DecoderRegistry models) {
         BuildProperties properties = build.getIfAvailable();
         this.version = properties == null ? "dev" : properties.getVersion();
+        this.models = models;
     }
 
     @GetMapping("/info")
     public Map<String, Object> info() {
+        List<Map<String, Object>> served = new ArrayList<>();
+        for (DecoderModel model : models.all()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("id", model.id());
+            entry.put("context_length", model.contextLength());
+            entry.put("vocab_size", model.vocabSize());
+            entry.put("stop_token_ids", model.stopTokenIds());
+            entry.put("tokenizer", model.tokenizer() != null);
+            served.add(entry);
+        }
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("service", "decoder");
         info.put("version", version);
-        info.put("status", "no_model");
-        info.put("models", List.of());
-        info.put("message", "no model loaded: this service's models and endpoints arrive with issue 5");
+        info.put("status", served.isEmpty() ? "no_model" : "ready");
+        info.put("models", served);
         return info;
     }
 }

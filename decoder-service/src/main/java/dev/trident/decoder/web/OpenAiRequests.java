@@ -1,0 +1,56 @@
+package dev.trident.decoder.web;
+
+import dev.trident.decoder.inference.DecoderModel;
+import dev.trident.decoder.inference.SamplingParams;
+import tools.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The sampling fields OpenAI (and vLLM's extensions) put in a request, with their defaults. */
+final class OpenAiRequests {
+
+    private OpenAiRequests() {
+    }
+
+    static SamplingParams sampling(JsonNode request, DecoderModel model, int defaultMaxTokens) {
+        JsonNode maxNode = request.hasNonNull("max_completion_tokens") ? request.get("max_completion_tokens") : request.get("max_tokens");
+        int maxTokens = maxNode == null || maxNode.isNull() ? defaultMaxTokens : maxNode.asInt();
+        List<String> stop = new ArrayList<>();
+        JsonNode stopNode = request.get("stop");
+        if (stopNode != null && stopNode.isString()) {
+            stop.add(stopNode.asString());
+        } else if (stopNode != null && stopNode.isArray()) {
+            stopNode.forEach(s -> stop.add(s.asString()));
+        }
+        if (stop.stream().anyMatch(String::isEmpty)) {
+            throw ApiException.invalid("stop strings must not be empty", "stop");
+        }
+        try {
+            return new SamplingParams(
+                    maxTokens,
+                    request.path("temperature").asDouble(1.0),
+                    request.path("top_p").asDouble(1.0),
+                    Math.max(0, request.path("top_k").asInt(0)),
+                    request.path("min_p").asDouble(0.0),
+                    request.path("repetition_penalty").asDouble(1.0),
+                    request.path("presence_penalty").asDouble(0.0),
+                    request.path("frequency_penalty").asDouble(0.0),
+                    request.hasNonNull("seed") ? request.get("seed").asLong() : null,
+                    stop,
+                    model.stopTokenIds());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid(e.getMessage(), null);
+        }
+    }
+
+    static Map<String, Object> usage(int promptTokens, int completionTokens) {
+        Map<String, Object> usage = new LinkedHashMap<>();
+        usage.put("prompt_tokens", promptTokens);
+        usage.put("completion_tokens", completionTokens);
+        usage.put("total_tokens", promptTokens + completionTokens);
+        return usage;
+    }
+}

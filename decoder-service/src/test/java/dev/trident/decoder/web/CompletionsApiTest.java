@@ -1,0 +1,137 @@
+package dev.trident.decoder.web;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The real service on its default model (stories260K) over real HTTP, against the model's reference.json. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class CompletionsApiTest {
+
+    private static JsonNode reference;
+
+    @BeforeAll
+    static void readReference() throws Exception {
+        reference = new ObjectMapper().readTree(CompletionsApiTest.class.getResourceAsStream("/models/stories260K/reference.json"));
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    ObjectMapper json;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void reproducesLlama2csTwoHundredTokenStoryByteForByte() throws Exception {
+        JsonNode story = reference.path("llama2c_test_all_200");
+        JsonNode response = ok(post("{\"prompt\": [1], \"max_tokens\": 200, \"temperature\": 0, \"return_token_ids\": true}"));
+        JsonNode choice = response.path("choices").get(0);
+        assertThat(choice.path("text").asString()).isEqualTo(story.path("text").asString());
+        assertThat(choice.path("token_ids")).isEqualTo(story.path("generated"));
+        assertThat(choice.path("finish_reason").asString()).isEqualTo("length");
+        assertThat(response.path("model").asString()).isEqualTo("stories260K");
+        assertThat(response.path("usage").path("prompt_tokens").asInt()).isEqualTo(1);
+        assertThat(response.path("usage").path("completion_tokens").asInt()).isEqualTo(200);
+    }
+
+    @Test
+    void textPromptIsTokenizedWithBosAndContinuesLikeTheReference() throws Exception {
+        JsonNode greedy = reference.path("outputs").path("greedy");
+        JsonNode response = ok(post(json.writeValueAsString(java.util.Map.of(
+                "prompt", greedy.path("prompt_text").asString(), "max_tokens", greedy.path("new_tokens").asInt(),
+                "temperature", 0, "return_token_ids", true))));
+        JsonNode choice = response.path("choices").get(0);
+        assertThat(choice.path("prompt_token_ids")).isEqualTo(greedy.path("input_ids").get(0));
+        assertThat(choice.path("text").asString()).isEqualTo(greedy.path("generated_text").asString());
+    }
+
+    @Test
+    void streamsTheSameTextAsOpenAiSendsIt() throws Exception {
+        String body = "{\"prompt\": [1], \"max_tokens\": 80, \"temperature\": 0, \"stream\": true, \"stream_options\": {\"include_usage\": true}}";
+        HttpResponse<String> response = post(body);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        List<String> events = new ArrayList<>();
+        for (String block : response.body().split("\n\n")) {
+            assertThat(block).startsWith("data: ");
+            events.add(block.substring("data: ".length()));
+        }
+        assertThat(events.getLast()).isEqualTo("[DONE]");
+        JsonNode usage = json.readTree(events.get(events.size() - 2));
+        assertThat(usage.path("choices").isEmpty()).isTrue();
+        assertThat(usage.path("usage").path("completion_tokens").asInt()).isEqualTo(80);
+        JsonNode finish = json.readTree(events.get(events.size() - 3));
+        assertThat(finish.path("choices").get(0).path("finish_reason").asString()).isEqualTo("length");
+        StringBuilder streamed = new StringBuilder();
+        for (String event : events.subList(0, events.size() - 3)) {
+            JsonNode chunk = json.readTree(event);
+            assertThat(chunk.path("object").asString()).isEqualTo("text_completion");
+            assertThat(chunk.path("choices").get(0).path("finish_reason").isNull()).isTrue();
+            streamed.append(chunk.path("choices").get(0).path("text").asString());
+        }
+        String whole = ok(post("{\"prompt\": [1], \"max_tokens\": 80, \"temperature\": 0}")).path("choices").get(0).path("text").asString();
+        assertThat(streamed.toString()).isEqualTo(whole);
+    }
+
+    @Test
+    void stopStringEndsGenerationAndIsNotReturned() throws Exception {
+        String story = reference.path("llama2c_test_all_200").path("text").asString();
+        JsonNode choice = ok(post("{\"prompt\": [1], \"max_tokens\": 200, \"temperature\": 0, \"stop\": [\"little girl\"]}"))
+                .path("choices").get(0);
+        assertThat(choice.path("finish_reason").asString()).isEqualTo("stop");
+        assertThat(choice.path("text").asString()).isEqualTo(story.substring(0, story.indexOf("little girl")));
+    }
+
+    @Test
+    void theSameSeedGivesTheSameSample() throws Exception {
+        String body = "{\"prompt\": [1], \"max_tokens\": 40, \"temperature\": 0.9, \"top_p\": 0.9, \"top_k\": 40, \"seed\": 1234}";
+        String first = ok(post(body)).path("choices").get(0).path("text").asString();
+        String second = ok(post(body)).path("choices").get(0).path("text").asString();
+        assertThat(first).isNotBlank().isEqualTo(second);
+    }
+
+    @Test
+    void badRequestsGetOpenAiErrors() throws Exception {
+        assertError(post("{\"model\": \"nope\", \"prompt\": \"hi\"}"), 404, "model_not_found");
+        assertError(post("{\"prompt\": \"hi\", \"temperature\": -1}"), 400, "invalid_request_error");
+        assertError(post("{\"max_tokens\": 3}"), 400, "invalid_request_error");
+        StringBuilder tooLong = new StringBuilder("{\"prompt\": [1");
+        for (int i = 0; i < 600; i++) {
+            tooLong.append(", 300");
+        }
+        HttpResponse<String> response = post(tooLong.append("]}").toString());
+        assertError(response, 400, "invalid_request_error");
+        assertThat(json.readTree(response.body()).path("error").path("message").asString()).contains("512").contains("601");
+    }
+
+    private void assertError(HttpResponse<String> response, int status, String type) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(json.readTree(response.body()).path("error").path("type").asString()).isEqualTo(type);
+    }
+
+    private JsonNode ok(HttpResponse<String> response) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return json.readTree(response.body());
+    }
+
+    private HttpResponse<String> post(String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
