@@ -79,7 +79,7 @@ public class DecoderRegistry implements AutoCloseable {
             }
             Set<Integer> stops = new LinkedHashSet<>(eosIds(dir));
             stops.addAll(spec.stopTokenIds());
-            return new DecoderModel(id, lm, tokenizer, stops);
+            return new DecoderModel(id, lm, tokenizer, stops, ChatTemplate.of(dir));
         } catch (RuntimeException e) {
             lm.close();
             throw e;

@@ -30,6 +30,15 @@ public final class Generator {
     }
 
     public Generation generate(int[] prompt, SamplingParams params, Listener listener) {
+        return generate(prompt, params, listener, model.newCache(), 0);
+    }
+
+    /**
+     * Generation that reuses {@code cache}, which holds the keys and values of the first {@code cachedPrefix}
+     * tokens of {@code prompt} (a chat session's earlier turns): only the rest of the prompt is prefilled. At the end
+     * the cache holds the prompt and every generated token but the last (whose keys were never needed).
+     */
+    public Generation generate(int[] prompt, SamplingParams params, Listener listener, KVCache cache, int cachedPrefix) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty");
         }
@@ -40,14 +49,16 @@ public final class Generator {
         for (int id : prompt) {
             sampler.notePromptToken(id);
         }
-        KVCache cache = model.newCache();
+        // At least the last prompt token must run, to give the logits of the first new one.
+        int reused = Math.min(cachedPrefix, prompt.length - 1);
+        cache.truncate(reused);
         String promptText = tokenizer == null ? "" : tokenizer.decode(prompt, true);
         List<Integer> generated = new ArrayList<>();
         int[] sequence = new int[Math.min(model.maxPositions(), prompt.length + params.maxTokens())];
         System.arraycopy(prompt, 0, sequence, 0, prompt.length);
         int length = prompt.length;
         String emitted = "";
-        float[] logits = model.forward(prompt, cache, false);
+        float[] logits = model.forward(java.util.Arrays.copyOfRange(prompt, reused, prompt.length), cache, false);
         String finish = "length";
         boolean cancelled = false;
         while (generated.size() < params.maxTokens() && length < model.maxPositions()) {
@@ -87,7 +98,8 @@ public final class Generator {
             }
             emitted = all;
         }
-        return new Generation(List.copyOf(generated), emitted, finish, prompt.length);
+        return new Generation(List.copyOf(generated), emitted, finish, prompt.length, reused,
+                java.util.Arrays.copyOf(sequence, cache.length()));
     }
 
     private String continuation(int[] sequence, int length, String promptText) {

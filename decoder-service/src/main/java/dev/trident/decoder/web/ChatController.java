@@ -1,0 +1,237 @@
+package dev.trident.decoder.web;
+
+import dev.trident.decoder.inference.ChatTemplate;
+import dev.trident.decoder.inference.DecoderModel;
+import dev.trident.decoder.inference.DecoderRegistry;
+import dev.trident.decoder.inference.Generation;
+import dev.trident.decoder.inference.SamplingParams;
+import dev.trident.decoder.inference.SessionStore;
+import dev.trident.kernels.blocks.KVCache;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * OpenAI's {@code POST /v1/chat/completions}, with an optional session ({@code X-Session-Id} header or
+ * {@code session_id} field) whose KV cache is reused by the next turn; and {@code GET}/{@code DELETE}
+ * {@code /v1/sessions/{id}}.
+ */
+@RestController
+public class ChatController {
+
+    public static final String SESSION_HEADER = "X-Session-Id";
+
+    private final DecoderRegistry models;
+    private final SessionStore sessions;
+    private final ObjectMapper json;
+
+    public ChatController(DecoderRegistry models, SessionStore sessions, ObjectMapper json) {
+        this.models = models;
+        this.sessions = sessions;
+        this.json = json;
+    }
+
+    @PostMapping(path = "/v1/chat/completions", consumes = MediaType.APPLICATION_JSON_VALUE)
+    public Object chat(@RequestBody JsonNode request, @RequestHeader(name = SESSION_HEADER, required = false) String sessionHeader,
+                       HttpServletResponse servletResponse) {
+        if (!request.isObject()) {
+            throw ApiException.invalid("request body must be a JSON object", null);
+        }
+        DecoderModel model = models.get(request.path("model").isString() ? request.path("model").asString() : null);
+        if (model.tokenizer() == null) {
+            throw ApiException.invalid("model '" + model.id() + "' has no tokenizer (ids-only mode): use /v1/completions with token ids", "messages");
+        }
+        List<ChatTemplate.Message> messages = messages(request.get("messages"));
+        String text;
+        try {
+            text = model.chatTemplate().render(messages, true);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("the model's chat template refused the conversation: " + e.getMessage(), "messages");
+        }
+        int[] prompt = model.tokenizer().encode(text, !model.chatTemplate().addsSpecialTokens()).ids();
+        if (prompt.length >= model.contextLength()) {
+            throw ApiException.invalid("This model's maximum context length is " + model.contextLength()
+                    + " tokens; the conversation has " + prompt.length + " tokens.", "messages");
+        }
+        if (request.path("n").asInt(1) != 1) {
+            throw ApiException.invalid("only n = 1 is supported so far", "n");
+        }
+        SamplingParams params = OpenAiRequests.sampling(request, model, model.contextLength());
+        String sessionId = sessionHeader != null && !sessionHeader.isBlank() ? sessionHeader
+                : request.path("session_id").isString() ? request.path("session_id").asString() : null;
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = Instant.now().getEpochSecond();
+
+        if (!request.path("stream").asBoolean(false)) {
+            Generation generation = run(model, prompt, params, sessionId, null);
+            Map<String, Object> message = new LinkedHashMap<>();
+            message.put("role", "assistant");
+            message.put("content", generation.text());
+            Map<String, Object> choice = new LinkedHashMap<>();
+            choice.put("index", 0);
+            choice.put("message", message);
+            choice.put("logprobs", null);
+            choice.put("finish_reason", generation.finishReason());
+            Map<String, Object> body = envelope(id, "chat.completion", created, model.id(), List.of(choice));
+            body.put("usage", usage(generation));
+            if (sessionId != null) {
+                servletResponse.setHeader(SESSION_HEADER, sessionId);
+            }
+            return body;
+        }
+        boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
+        StreamingResponseBody stream = out -> {
+            if (!send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(Map.of("role", "assistant", "content", ""), null))))) {
+                return;
+            }
+            Generation generation = run(model, prompt, params, sessionId, (piece, tokenId) ->
+                    send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(Map.of("content", piece), null)))));
+            if (generation.finishReason().equals("cancelled")) {
+                return;
+            }
+            send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(Map.of(), generation.finishReason()))));
+            if (includeUsage) {
+                Map<String, Object> usageChunk = envelope(id, "chat.completion.chunk", created, model.id(), List.of());
+                usageChunk.put("usage", usage(generation));
+                send(out, usageChunk);
+            }
+            out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        };
+        servletResponse.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
+        servletResponse.setCharacterEncoding("UTF-8");
+        servletResponse.setHeader("Cache-Control", "no-cache");
+        if (sessionId != null) {
+            servletResponse.setHeader(SESSION_HEADER, sessionId);
+        }
+        return stream;
+    }
+
+    /** One turn, through the session's cache when there is a session. */
+    private Generation run(DecoderModel model, int[] prompt, SamplingParams params, String sessionId,
+                           dev.trident.decoder.inference.Generator.Listener listener) {
+        if (sessionId == null) {
+            return model.generate(prompt, params, listener);
+        }
+        SessionStore.Lease lease = sessions.acquire(sessionId, model.id(), prompt, model::newCache);
+        int[] kept = new int[0];
+        try {
+            Generation generation = model.generate(prompt, params, listener, lease.cache(), lease.reusablePrefix());
+            kept = generation.cachedSequence();
+            return generation;
+        } finally {
+            KVCache cache = lease.cache();
+            cache.truncate(kept.length);
+            sessions.release(lease, model.id(), kept);
+        }
+    }
+
+    @GetMapping("/v1/sessions/{id}")
+    public Map<String, Object> session(@PathVariable String id) {
+        SessionStore.Session session = sessions.find(id).orElseThrow(() ->
+                new ApiException(HttpStatus.NOT_FOUND, "session_not_found", "no cached session " + id + " (a new turn rebuilds it)"));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("object", "session");
+        body.put("model", session.model());
+        body.put("tokens", session.cache().length());
+        body.put("bytes", session.cache().bytes());
+        body.put("turns", session.turns());
+        return body;
+    }
+
+    @DeleteMapping("/v1/sessions/{id}")
+    public Map<String, Object> deleteSession(@PathVariable String id) {
+        boolean deleted = sessions.delete(id);
+        return Map.of("id", id, "object", "session", "deleted", deleted);
+    }
+
+    private static Map<String, Object> usage(Generation generation) {
+        Map<String, Object> usage = OpenAiRequests.usage(generation.promptTokens(), generation.completionTokens());
+        usage.put("prompt_tokens_details", Map.of("cached_tokens", generation.cachedTokens()));
+        return usage;
+    }
+
+    private static Map<String, Object> delta(Map<String, Object> delta, String finishReason) {
+        Map<String, Object> choice = new LinkedHashMap<>();
+        choice.put("index", 0);
+        choice.put("delta", delta);
+        choice.put("logprobs", null);
+        choice.put("finish_reason", finishReason);
+        return choice;
+    }
+
+    private static Map<String, Object> envelope(String id, String object, long created, String model, List<Map<String, Object>> choices) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("object", object);
+        body.put("created", created);
+        body.put("model", model);
+        body.put("choices", choices);
+        return body;
+    }
+
+    private boolean send(OutputStream out, Map<String, Object> event) {
+        try {
+            out.write(("data: " + json.writeValueAsString(event) + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return true;
+        } catch (IOException clientGone) {
+            return false;
+        }
+    }
+
+    private static List<ChatTemplate.Message> messages(JsonNode messages) {
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw ApiException.invalid("'messages' must be a non-empty array", "messages");
+        }
+        List<ChatTemplate.Message> out = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode message = messages.get(i);
+            String role = message.path("role").asString("");
+            if (!List.of("system", "developer", "user", "assistant", "tool").contains(role)) {
+                throw ApiException.invalid("messages[" + i + "].role must be system, user, assistant or tool", "messages");
+            }
+            JsonNode content = message.get("content");
+            String text;
+            if (content != null && content.isString()) {
+                text = content.asString();
+            } else if (content != null && content.isArray()) {
+                StringBuilder parts = new StringBuilder();
+                for (JsonNode part : content) {
+                    if (!"text".equals(part.path("type").asString())) {
+                        throw ApiException.invalid("messages[" + i + "]: only text content parts are supported", "messages");
+                    }
+                    parts.append(part.path("text").asString());
+                }
+                text = parts.toString();
+            } else if (content == null || content.isNull()) {
+                text = "";
+            } else {
+                throw ApiException.invalid("messages[" + i + "].content must be a string or a list of text parts", "messages");
+            }
+            out.add(new ChatTemplate.Message(role, text));
+        }
+        return out;
+    }
+}
