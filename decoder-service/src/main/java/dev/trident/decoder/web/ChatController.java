@@ -4,6 +4,7 @@ import dev.trident.decoder.inference.ChatTemplate;
 import dev.trident.decoder.inference.DecoderModel;
 import dev.trident.decoder.inference.DecoderRegistry;
 import dev.trident.decoder.inference.Generation;
+import dev.trident.decoder.inference.GenerationMetrics;
 import dev.trident.decoder.inference.SamplingParams;
 import dev.trident.decoder.inference.SessionStore;
 import dev.trident.kernels.blocks.KVCache;
@@ -44,11 +45,13 @@ public class ChatController {
     private final DecoderRegistry models;
     private final SessionStore sessions;
     private final ObjectMapper json;
+    private final GenerationMetrics metrics;
 
-    public ChatController(DecoderRegistry models, SessionStore sessions, ObjectMapper json) {
+    public ChatController(DecoderRegistry models, SessionStore sessions, ObjectMapper json, GenerationMetrics metrics) {
         this.models = models;
         this.sessions = sessions;
         this.json = json;
+        this.metrics = metrics;
     }
 
     @PostMapping(path = "/v1/chat/completions", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -130,14 +133,18 @@ public class ChatController {
     /** One turn, through the session's cache when there is a session. */
     private Generation run(DecoderModel model, int[] prompt, SamplingParams params, String sessionId,
                            dev.trident.decoder.inference.Generator.Listener listener) {
+        long start = System.nanoTime();
         if (sessionId == null) {
-            return model.generate(prompt, params, listener);
+            Generation generation = model.generate(prompt, params, listener);
+            metrics.record(generation, System.nanoTime() - start);
+            return generation;
         }
         SessionStore.Lease lease = sessions.acquire(sessionId, model.id(), prompt, model::newCache);
         int[] kept = new int[0];
         try {
             Generation generation = model.generate(prompt, params, listener, lease.cache(), lease.reusablePrefix());
             kept = generation.cachedSequence();
+            metrics.record(generation, System.nanoTime() - start);
             return generation;
         } finally {
             KVCache cache = lease.cache();

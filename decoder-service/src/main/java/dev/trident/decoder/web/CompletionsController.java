@@ -3,6 +3,7 @@ package dev.trident.decoder.web;
 import dev.trident.decoder.inference.DecoderModel;
 import dev.trident.decoder.inference.DecoderRegistry;
 import dev.trident.decoder.inference.Generation;
+import dev.trident.decoder.inference.GenerationMetrics;
 import dev.trident.decoder.inference.SamplingParams;
 import org.springframework.http.MediaType;
 import jakarta.servlet.http.HttpServletResponse;
@@ -33,10 +34,12 @@ public class CompletionsController {
 
     private final DecoderRegistry models;
     private final ObjectMapper json;
+    private final GenerationMetrics metrics;
 
-    public CompletionsController(DecoderRegistry models, ObjectMapper json) {
+    public CompletionsController(DecoderRegistry models, ObjectMapper json, GenerationMetrics metrics) {
         this.models = models;
         this.json = json;
+        this.metrics = metrics;
     }
 
     @GetMapping("/v1/models")
@@ -73,7 +76,9 @@ public class CompletionsController {
         long created = Instant.now().getEpochSecond();
         boolean returnTokenIds = request.path("return_token_ids").asBoolean(false);
         if (!request.path("stream").asBoolean(false)) {
+            long start = System.nanoTime();
             Generation generation = model.generate(prompt, params, null);
+            metrics.record(generation, System.nanoTime() - start);
             Map<String, Object> choice = new LinkedHashMap<>();
             choice.put("text", generation.text());
             choice.put("index", 0);
@@ -89,8 +94,10 @@ public class CompletionsController {
         }
         boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
         StreamingResponseBody stream = out -> {
+            long start = System.nanoTime();
             Generation generation = model.generate(prompt, params, (delta, tokenId) ->
                     send(out, envelope(id, created, model.id(), List.of(chunkChoice(delta, null)))));
+            metrics.record(generation, System.nanoTime() - start);
             if (!generation.finishReason().equals("cancelled")) {
                 send(out, envelope(id, created, model.id(), List.of(chunkChoice("", generation.finishReason()))));
                 if (includeUsage) {

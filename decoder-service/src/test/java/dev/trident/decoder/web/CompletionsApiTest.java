@@ -119,6 +119,22 @@ class CompletionsApiTest {
         assertThat(json.readTree(response.body()).path("error").path("message").asString()).contains("512").contains("601");
     }
 
+    @Test
+    void tokenizeAndDetokenizeRoundTrip() throws Exception {
+        HttpResponse<String> tokenized = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/tokenize"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once upon a time\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode tokens = ok(tokenized).path("tokens");
+        assertThat(tokens).isEqualTo(reference.path("inputs").path("input_ids").get(0));
+        HttpResponse<String> text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/detokenize"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"tokens\": " + tokens + "}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ok(text).path("prompt").asString()).isEqualTo("<s> Once upon a time");
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+    }
+
     private void assertError(HttpResponse<String> response, int status, String type) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         assertThat(json.readTree(response.body()).path("error").path("type").asString()).isEqualTo(type);
