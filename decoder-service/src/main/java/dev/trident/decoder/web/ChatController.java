@@ -7,6 +7,7 @@ import dev.trident.decoder.inference.Generation;
 import dev.trident.decoder.inference.GenerationMetrics;
 import dev.trident.decoder.inference.SamplingParams;
 import dev.trident.decoder.inference.SessionStore;
+import dev.trident.decoder.inference.TranscriptRepository;
 import dev.trident.kernels.blocks.KVCache;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
@@ -46,8 +47,11 @@ public class ChatController {
     private final SessionStore sessions;
     private final ObjectMapper json;
     private final GenerationMetrics metrics;
+    private final TranscriptRepository transcripts;
 
-    public ChatController(DecoderRegistry models, SessionStore sessions, ObjectMapper json, GenerationMetrics metrics) {
+    public ChatController(DecoderRegistry models, SessionStore sessions, ObjectMapper json, GenerationMetrics metrics,
+                          TranscriptRepository transcripts) {
+        this.transcripts = transcripts;
         this.models = models;
         this.sessions = sessions;
         this.json = json;
@@ -86,7 +90,7 @@ public class ChatController {
         long created = Instant.now().getEpochSecond();
 
         if (!request.path("stream").asBoolean(false)) {
-            Generation generation = run(model, prompt, params, sessionId, null);
+            Generation generation = run(model, prompt, params, sessionId, request.get("messages"), null);
             Map<String, Object> message = new LinkedHashMap<>();
             message.put("role", "assistant");
             message.put("content", generation.text());
@@ -107,7 +111,7 @@ public class ChatController {
             if (!send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(Map.of("role", "assistant", "content", ""), null))))) {
                 return;
             }
-            Generation generation = run(model, prompt, params, sessionId, (piece, tokenId) ->
+            Generation generation = run(model, prompt, params, sessionId, request.get("messages"), (piece, tokenId) ->
                     send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(Map.of("content", piece), null)))));
             if (generation.finishReason().equals("cancelled")) {
                 return;
@@ -131,7 +135,7 @@ public class ChatController {
     }
 
     /** One turn, through the session's cache when there is a session. */
-    private Generation run(DecoderModel model, int[] prompt, SamplingParams params, String sessionId,
+    private Generation run(DecoderModel model, int[] prompt, SamplingParams params, String sessionId, JsonNode messages,
                            dev.trident.decoder.inference.Generator.Listener listener) {
         long start = System.nanoTime();
         if (sessionId == null) {
@@ -141,10 +145,14 @@ public class ChatController {
         }
         SessionStore.Lease lease = sessions.acquire(sessionId, model.id(), prompt, model::newCache);
         int[] kept = new int[0];
+        Instant started = Instant.now();
         try {
             Generation generation = model.generate(prompt, params, listener, lease.cache(), lease.reusablePrefix());
             kept = generation.cachedSequence();
             metrics.record(generation, System.nanoTime() - start);
+            if (!generation.finishReason().equals("cancelled")) {
+                transcripts.record(sessionId, model.id(), json.writeValueAsString(messages), generation, started, Instant.now());
+            }
             return generation;
         } finally {
             KVCache cache = lease.cache();
@@ -153,24 +161,32 @@ public class ChatController {
         }
     }
 
+    /** The session's cache (when held) and its transcript (kept in PostgreSQL across restarts). */
     @GetMapping("/v1/sessions/{id}")
     public Map<String, Object> session(@PathVariable String id) {
-        SessionStore.Session session = sessions.find(id).orElseThrow(() ->
-                new ApiException(HttpStatus.NOT_FOUND, "session_not_found", "no cached session " + id + " (a new turn rebuilds it)"));
+        java.util.Optional<SessionStore.Session> cached = sessions.find(id);
+        java.util.Optional<Map<String, Object>> stored = transcripts.session(id);
+        if (cached.isEmpty() && stored.isEmpty()) {
+            throw new ApiException(HttpStatus.NOT_FOUND, "session_not_found", "no session " + id);
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", id);
         body.put("object", "session");
-        body.put("model", session.model());
-        body.put("tokens", session.cache().length());
-        body.put("bytes", session.cache().bytes());
-        body.put("turns", session.turns());
+        body.put("model", cached.map(SessionStore.Session::model).orElseGet(() -> (String) stored.get().get("model")));
+        body.put("tokens", cached.map(c -> c.cache().length()).orElse(0));
+        body.put("bytes", cached.map(c -> c.cache().bytes()).orElse(0L));
+        body.put("cached", cached.isPresent());
+        body.put("turns", stored.map(row -> row.get("turns")).orElse(0));
+        body.put("transcript", transcripts.turns(id));
         return body;
     }
 
+    /** Frees the session's cache and deletes its transcript. */
     @DeleteMapping("/v1/sessions/{id}")
     public Map<String, Object> deleteSession(@PathVariable String id) {
-        boolean deleted = sessions.delete(id);
-        return Map.of("id", id, "object", "session", "deleted", deleted);
+        boolean freed = sessions.delete(id);
+        boolean forgotten = transcripts.delete(id);
+        return Map.of("id", id, "object", "session", "deleted", freed || forgotten);
     }
 
     private static Map<String, Object> usage(Generation generation) {

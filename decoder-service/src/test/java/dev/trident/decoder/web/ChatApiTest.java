@@ -54,6 +54,10 @@ class ChatApiTest {
         assertThat(held.path("tokens").asInt()).isGreaterThanOrEqualTo(promptTokens);
         assertThat(held.path("bytes").asLong()).isPositive();
         assertThat(held.path("turns").asInt()).isEqualTo(2);
+        assertThat(held.path("cached").asBoolean()).isTrue();
+        assertThat(held.path("transcript").size()).isEqualTo(2);
+        assertThat(held.path("transcript").get(0).path("reply").asString()).isEqualTo(reply);
+        assertThat(held.path("transcript").get(1).path("cached_tokens").asInt()).isEqualTo(cached);
 
         HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(uri("/v1/sessions/" + session)).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString());
