@@ -1,0 +1,111 @@
+package dev.trident.kernels.bench;
+
+import dev.trident.kernels.ops.Simd;
+import dev.trident.kernels.parallel.Parallel;
+import jdk.incubator.vector.FloatVector;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * This machine's limits, measured in the same run as the kernels they judge: memory read bandwidth and peak FMA
+ * throughput. Every bench reports its kernels as fractions of these.
+ */
+public final class MachineLimits {
+
+    private static volatile double sink;
+
+    private MachineLimits() {
+    }
+
+    /** Best of {@code reps} passes reading all of {@code buffer} (make it much larger than the last-level cache), GB/s. */
+    public static double readBandwidth(MemorySegment buffer, int threads, int reps) {
+        int previous = Parallel.threads();
+        Parallel.setThreads(threads);
+        try {
+            long bytes = buffer.byteSize() / (64L * threads) * 64L * threads;
+            long perThread = bytes / threads;
+            double[] partial = new double[threads];
+            double best = 0;
+            for (int rep = 0; rep < reps; rep++) {
+                long start = System.nanoTime();
+                Parallel.forRange(threads, 1, (s, e) -> {
+                    for (int t = s; t < e; t++) {
+                        partial[t] = streamSum(buffer, t * perThread, perThread);
+                    }
+                });
+                double seconds = (System.nanoTime() - start) / 1e9;
+                sink += partial[0];
+                best = Math.max(best, bytes / seconds / 1e9);
+            }
+            return best;
+        } finally {
+            Parallel.setThreads(previous);
+        }
+    }
+
+    /** Best of 4 runs of 12 independent FMA chains per thread, GFLOP/s. */
+    public static double fmaPeak(int threads, long iterations) {
+        int previous = Parallel.threads();
+        Parallel.setThreads(threads);
+        try {
+            float[] partial = new float[threads];
+            double best = 0;
+            for (int rep = 0; rep < 4; rep++) {
+                long start = System.nanoTime();
+                Parallel.forRange(threads, 1, (s, e) -> {
+                    for (int t = s; t < e; t++) {
+                        partial[t] = fmaChains(iterations);
+                    }
+                });
+                double seconds = (System.nanoTime() - start) / 1e9;
+                sink += partial[0];
+                best = Math.max(best, threads * iterations * 12.0 * Simd.L * 2 / seconds / 1e9);
+            }
+            return best;
+        } finally {
+            Parallel.setThreads(previous);
+        }
+    }
+
+    /** Reads every byte once as floats, 4 independent accumulators: a pure read stream. */
+    private static float streamSum(MemorySegment segment, long offset, long length) {
+        FloatVector a0 = FloatVector.zero(Simd.F);
+        FloatVector a1 = FloatVector.zero(Simd.F);
+        FloatVector a2 = FloatVector.zero(Simd.F);
+        FloatVector a3 = FloatVector.zero(Simd.F);
+        int step = Simd.F.vectorByteSize();
+        long end = offset + length - 4L * step;
+        for (long p = offset; p <= end; p += 4L * step) {
+            a0 = a0.add(FloatVector.fromMemorySegment(Simd.F, segment, p, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(FloatVector.fromMemorySegment(Simd.F, segment, p + step, ByteOrder.LITTLE_ENDIAN));
+            a2 = a2.add(FloatVector.fromMemorySegment(Simd.F, segment, p + 2L * step, ByteOrder.LITTLE_ENDIAN));
+            a3 = a3.add(FloatVector.fromMemorySegment(Simd.F, segment, p + 3L * step, ByteOrder.LITTLE_ENDIAN));
+        }
+        return a0.add(a1).add(a2).add(a3).lane(0);
+    }
+
+    /** 12 independent FMA chains: more than latency × issue width (4 × 2), so the FMA units never wait. */
+    private static float fmaChains(long iterations) {
+        FloatVector a = FloatVector.broadcast(Simd.F, 0.999999f);
+        FloatVector b = FloatVector.broadcast(Simd.F, 1e-7f);
+        FloatVector c0 = FloatVector.broadcast(Simd.F, 1f), c1 = c0.add(1f), c2 = c0.add(2f), c3 = c0.add(3f);
+        FloatVector c4 = c0.add(4f), c5 = c0.add(5f), c6 = c0.add(6f), c7 = c0.add(7f);
+        FloatVector c8 = c0.add(8f), c9 = c0.add(9f), c10 = c0.add(10f), c11 = c0.add(11f);
+        for (long i = 0; i < iterations; i++) {
+            c0 = c0.fma(a, b);
+            c1 = c1.fma(a, b);
+            c2 = c2.fma(a, b);
+            c3 = c3.fma(a, b);
+            c4 = c4.fma(a, b);
+            c5 = c5.fma(a, b);
+            c6 = c6.fma(a, b);
+            c7 = c7.fma(a, b);
+            c8 = c8.fma(a, b);
+            c9 = c9.fma(a, b);
+            c10 = c10.fma(a, b);
+            c11 = c11.fma(a, b);
+        }
+        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11).lane(0);
+    }
+}
