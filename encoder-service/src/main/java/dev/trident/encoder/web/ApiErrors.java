@@ -21,8 +21,25 @@ public class ApiErrors {
     private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
 
     @ExceptionHandler(ApiException.class)
-    ResponseEntity<Map<String, Object>> api(ApiException e) {
-        return body(e.status(), e.type(), e.getMessage());
+    ResponseEntity<Map<String, Object>> api(ApiException e, jakarta.servlet.http.HttpServletRequest request) {
+        ResponseEntity.BodyBuilder builder = ResponseEntity.status(e.status());
+        e.headers().forEach(builder::header);
+        return builder.body(error(request, e.type(), e.getMessage()));
+    }
+
+    /**
+     * The service's error shape; under OpenAI's paths ({@code /v1/embeddings}) also OpenAI's {@code code} and
+     * {@code param} fields, which its client libraries read.
+     */
+    static Map<String, Object> error(jakarta.servlet.http.HttpServletRequest request, String type, String message) {
+        Map<String, Object> error = new java.util.LinkedHashMap<>();
+        error.put("type", type);
+        error.put("message", message == null ? "" : message);
+        if (request != null && "/v1/embeddings".equals(request.getRequestURI())) {
+            error.put("code", type);
+            error.put("param", null);
+        }
+        return Map.of("error", error);
     }
 
     @ExceptionHandler({HttpMessageNotReadableException.class, MethodArgumentTypeMismatchException.class,
