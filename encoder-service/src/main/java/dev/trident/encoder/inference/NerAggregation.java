@@ -177,7 +177,7 @@ public final class NerAggregation {
     public static String joinWordPieces(List<PreEntity> tokens) {
         StringBuilder out = new StringBuilder();
         for (PreEntity t : tokens) {
-            if (t.token().startsWith("##")) {
+            if (t.token().startsWith("##") && !out.isEmpty()) { // a leading ## stays, as in HF's join
                 out.append(t.token(), 2, t.token().length());
             } else {
                 if (!out.isEmpty()) {

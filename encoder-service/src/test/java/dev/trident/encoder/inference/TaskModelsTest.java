@@ -1,0 +1,151 @@
+package dev.trident.encoder.inference;
+
+import dev.trident.encoder.config.EncoderSettings;
+import dev.trident.encoder.config.EncoderSettings.ModelSpec;
+import dev.trident.encoder.config.ServingSettings;
+import dev.trident.encoder.inference.EncoderService.Fill;
+import dev.trident.encoder.inference.NerAggregation.Entity;
+import dev.trident.encoder.inference.NerAggregation.Strategy;
+import dev.trident.encoder.web.ApiException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.http.HttpStatus;
+import org.springframework.mock.env.MockEnvironment;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** NER, fill-mask and ids-only mode through {@link EncoderService} on small models built from the oracle checkpoints. */
+class TaskModelsTest {
+
+    @TempDir
+    static Path dir;
+
+    static ModelRegistry registry;
+    static EncoderService service;
+
+    @BeforeAll
+    static void load() throws Exception {
+        Path ner = TestModels.nerModel(dir.resolve("ner"));
+        Path mlm = TestModels.maskedLm(dir.resolve("mlm"), Map.of("paris", 5f, "london", 4f));
+        registry = new ModelRegistry(new EncoderSettings(List.of(
+                new ModelSpec("ner", ner.toString(), null, "none", null, null, false),
+                new ModelSpec("mlm", mlm.toString(), null, "none", null, null, false),
+                new ModelSpec("ids-only", TestModels.ORACLE.resolve("bert-model").toString(), null, "none", null, null, false))),
+                new MockEnvironment());
+        service = new EncoderService(registry, new ServingSettings(64, 4, 16, 8, Duration.ofSeconds(1)), new SimpleMeterRegistry());
+    }
+
+    @AfterAll
+    static void close() {
+        service.close();
+        registry.close();
+    }
+
+    @Test
+    void fillMaskGivesTheHeadsDistributionAtTheMask() {
+        List<List<List<Fill>>> result = service.fillMask("mlm", List.of("paris is the [MASK] of france ."), 2, false).value();
+        List<Fill> fills = result.getFirst().getFirst();
+        assertThat(fills).extracting(Fill::tokenStr).containsExactly("paris", "london");
+        assertThat(fills.getFirst().token()).isEqualTo(TestModels.id("paris"));
+        // logits are the decoder bias: softmax over 1000 entries, two of them 5 and 4, the rest 0
+        double denominator = Math.exp(5) + Math.exp(4) + 998;
+        assertThat((double) fills.get(0).score()).isCloseTo(Math.exp(5) / denominator, within(1e-5));
+        assertThat((double) fills.get(1).score()).isCloseTo(Math.exp(4) / denominator, within(1e-5));
+        assertThat(fills.getFirst().sequence()).isEqualTo("paris is the paris of france.");
+    }
+
+    @Test
+    void fillMaskAnswersEachMask() {
+        List<List<Fill>> masks = service.fillMask("mlm", List.of("[MASK] is the [MASK] ."), 3, false).value().getFirst();
+        assertThat(masks).hasSize(2).allSatisfy(m -> assertThat(m).hasSize(3));
+    }
+
+    @Test
+    void fillMaskRefusesTextsWithoutMaskAndModelsThatAreNoMaskedLm() {
+        assertThatThrownBy(() -> service.fillMask("mlm", List.of("paris is nice"), 5, false))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.type()).isEqualTo("no_mask_token"));
+        assertThatThrownBy(() -> service.fillMask("ner", List.of("[MASK] x"), 5, false))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(HttpStatus.BAD_REQUEST));
+    }
+
+    @Test
+    void nerNoneGivesEveryTokenWithItsOffsets() {
+        String text = "John lives in New York, xyz.";
+        List<Entity> tokens = service.ner("ner", List.of(text), Strategy.NONE, Set.of(), false).value().getFirst();
+        // john lives in new york , x ##y ##z .  (10 tokens without [CLS]/[SEP])
+        assertThat(tokens).hasSize(10);
+        assertThat(tokens).extracting(Entity::index).containsExactlyElementsOf(IntStream.rangeClosed(1, 10).boxed().toList());
+        assertThat(tokens.get(4).word()).isEqualTo("york");
+        assertThat(text.substring(tokens.get(4).start(), tokens.get(4).end())).isEqualTo("York");
+        assertThat(tokens.get(7).word()).isEqualTo("##y");
+        assertThat(tokens).allSatisfy(e -> assertThat(e.entity()).isIn("O", "B-PER", "I-PER", "B-LOC", "I-LOC"));
+    }
+
+    @Test
+    void nerWordStrategiesNeverSplitAWord() {
+        String text = "John lives in New York, xyz.";
+        for (Strategy strategy : List.of(Strategy.FIRST, Strategy.AVERAGE, Strategy.MAX)) {
+            List<Entity> entities = service.ner("ner", List.of(text), strategy, Set.of(), false).value().getFirst();
+            assertThat(entities).allSatisfy(e -> {
+                assertThat(e.start() == 0 || !Character.isLetter(text.charAt(e.start() - 1))).as(strategy + " " + e).isTrue();
+                assertThat(e.end() == text.length() || !Character.isLetter(text.charAt(e.end()))).as(strategy + " " + e).isTrue();
+                assertThat(e.entityGroup()).isIn("O", "PER", "LOC");
+            });
+            // the groups cover the text's tokens from first to last
+            assertThat(entities.getFirst().start()).isZero();
+            assertThat(entities.getLast().end()).isEqualTo(text.length());
+        }
+        List<Entity> withoutO = service.ner("ner", List.of(text), Strategy.SIMPLE, Set.of("O"), false).value().getFirst();
+        assertThat(withoutO).noneMatch(e -> e.entityGroup().equals("O"));
+    }
+
+    @Test
+    void idsOnlyModelTakesTokenIdsAndRefusesText() {
+        int[] ids = {2, 45, 812, 3};
+        float[][] served = service.embed("ids-only", List.of(Input.ids(ids)), false, false, null).value();
+        float[][] direct = registry.get("ids-only").embed(List.of(ids));
+        assertThat(served[0]).containsExactly(direct[0], within(1e-6f));
+        assertThatThrownBy(() -> service.embed("ids-only", List.of(Input.text("hello")), true, false, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(HttpStatus.BAD_REQUEST);
+                    assertThat(e.getMessage()).contains("no tokenizer");
+                });
+        assertThatThrownBy(() -> service.embed("ids-only", List.of(Input.ids(new int[] {2, 1000})), true, false, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).contains("outside the vocabulary"));
+    }
+
+    @Test
+    void tooLongTokenIdsAre413UnlessTruncated() {
+        int[] ids = IntStream.range(0, 130).map(i -> 5 + i % 50).toArray(); // the oracle takes 128 positions
+        assertThatThrownBy(() -> service.embed("ids-only", List.of(Input.ids(ids)), true, false, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(HttpStatus.CONTENT_TOO_LARGE);
+                    assertThat(e.getMessage()).contains("130").contains("128");
+                });
+        float[][] cut = service.embed("ids-only", List.of(Input.ids(ids)), false, true, null).value();
+        float[][] first128 = registry.get("ids-only").embed(List.of(java.util.Arrays.copyOf(ids, 128)));
+        assertThat(cut[0]).containsExactly(first128[0], within(1e-6f));
+    }
+
+    @Test
+    void tooManyInputsIs413() {
+        List<Input> nine = IntStream.range(0, 9).mapToObj(i -> Input.ids(new int[] {2, 3})).toList();
+        assertThatThrownBy(() -> service.embed("ids-only", nine, true, false, null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(HttpStatus.CONTENT_TOO_LARGE);
+                    assertThat(e.getMessage()).contains("9").contains("8");
+                });
+    }
+}
