@@ -39,9 +39,13 @@ class TaskModelsTest {
     static void load() throws Exception {
         Path ner = TestModels.nerModel(dir.resolve("ner"));
         Path mlm = TestModels.maskedLm(dir.resolve("mlm"), Map.of("paris", 5f, "london", 4f));
+        Path nli = TestModels.nliModel(dir.resolve("nli"));
+        Path cross = TestModels.crossEncoder(dir.resolve("cross"));
         registry = new ModelRegistry(new EncoderSettings(List.of(
                 new ModelSpec("ner", ner.toString(), null, "none", null, null, false),
                 new ModelSpec("mlm", mlm.toString(), null, "none", null, null, false),
+                new ModelSpec("nli", nli.toString(), null, "none", null, null, false),
+                new ModelSpec("cross", cross.toString(), null, "none", null, null, false),
                 new ModelSpec("ids-only", TestModels.ORACLE.resolve("bert-model").toString(), null, "none", null, null, false))),
                 new MockEnvironment());
         service = new EncoderService(registry, new ServingSettings(64, 4, 16, 8, Duration.ofSeconds(1)), new SimpleMeterRegistry());
@@ -147,5 +151,78 @@ class TaskModelsTest {
                     assertThat(e.status()).isEqualTo(HttpStatus.CONTENT_TOO_LARGE);
                     assertThat(e.getMessage()).contains("9").contains("8");
                 });
+    }
+
+    /** [CLS] a [SEP] b [SEP] with token types 0 then 1, as BERT's tokenizers build a pair. */
+    static List<int[]> pair(EncoderModel model, String a, String b) {
+        int[] first = model.tokenize(a), second = model.tokenize(b);
+        int[] ids = java.util.stream.IntStream.concat(java.util.Arrays.stream(first),
+                java.util.Arrays.stream(second, 1, second.length)).toArray();
+        int[] types = new int[ids.length];
+        java.util.Arrays.fill(types, first.length, ids.length, 1);
+        return List.of(ids, types);
+    }
+
+    @Test
+    void predictGivesTheClassifiersProbabilitiesOrLogitsSortedAndPairsWithTokenTypes() {
+        EncoderModel nli = registry.get("nli");
+        EncoderModel.Classification direct = nli.classify(List.of(nli.tokenize("paris is nice")), null).getFirst();
+        List<EncoderService.Label> labels = service.predict("nli", List.of(List.of("paris is nice")), false, false, null, null)
+                .value().getFirst();
+        assertThat(labels).hasSize(3);
+        assertThat(labels).isSortedAccordingTo((x, y) -> Float.compare(y.score(), x.score()));
+        for (EncoderService.Label l : labels) {
+            assertThat(l.score()).isCloseTo(direct.probabilities()[nli.labels().indexOf(l.label())], within(1e-6f));
+        }
+        List<EncoderService.Label> raw = service.predict("nli", List.of(List.of("paris is nice")), false, true, null, null)
+                .value().getFirst();
+        assertThat(raw.getFirst().score()).isCloseTo(direct.logits()[nli.labels().indexOf(raw.getFirst().label())], within(1e-6f));
+
+        List<int[]> pair = pair(nli, "john lives in paris", "paris is in france");
+        EncoderModel.Classification pairDirect = nli.classify(List.of(pair.get(0)), List.of(pair.get(1))).getFirst();
+        List<EncoderService.Label> pairServed = service.predict("nli",
+                List.of(List.of("john lives in paris", "paris is in france")), false, false, null, 1).value().getFirst();
+        assertThat(pairServed).singleElement().satisfies(l -> assertThat(l.score())
+                .isCloseTo(pairDirect.probabilities()[nli.labels().indexOf(l.label())], within(1e-6f)));
+    }
+
+    @Test
+    void zeroShotWithAnNliModelFollowsHfsPipeline() {
+        EncoderModel nli = registry.get("nli");
+        String text = "john lives in paris";
+        List<String> labels = List.of("france", "london");
+        float[] entail = new float[2];
+        float[] multi = new float[2];
+        for (int l = 0; l < 2; l++) {
+            List<int[]> pair = pair(nli, text, "This text is about " + labels.get(l) + ".");
+            float[] logits = nli.classify(List.of(pair.get(0)), List.of(pair.get(1))).getFirst().logits();
+            entail[l] = logits[2];
+            multi[l] = (float) (Math.exp(logits[2]) / (Math.exp(logits[0]) + Math.exp(logits[2])));
+        }
+        double z = Math.exp(entail[0]) + Math.exp(entail[1]);
+        List<EncoderService.Label> single = service.zeroShot("nli", List.of(text), labels, null, false, null, false).value().getFirst();
+        for (EncoderService.Label l : single) {
+            assertThat((double) l.score()).isCloseTo(Math.exp(entail[labels.indexOf(l.label())]) / z, within(1e-5));
+        }
+        List<EncoderService.Label> independent = service.zeroShot("nli", List.of(text), labels, null, true, null, false).value().getFirst();
+        for (EncoderService.Label l : independent) {
+            assertThat(l.score()).isCloseTo(multi[labels.indexOf(l.label())], within(1e-5f));
+        }
+        assertThatThrownBy(() -> service.zeroShot("ner", List.of(text), labels, null, false, null, false))
+                .isInstanceOf(ApiException.class);
+    }
+
+    @Test
+    void rerankWithACrossEncoderScoresEachPair() {
+        EncoderModel cross = registry.get("cross");
+        List<String> texts = List.of("paris is in france", "london is the capital", "john lives in new york");
+        List<EncoderService.Ranked> ranked = service.rerank("cross", "where is paris ?", texts, false, false, true).value();
+        assertThat(ranked).hasSize(3).isSortedAccordingTo((x, y) -> Float.compare(y.score(), x.score()));
+        for (EncoderService.Ranked r : ranked) {
+            List<int[]> pair = pair(cross, "where is paris ?", texts.get(r.index()));
+            float logit = cross.classify(List.of(pair.get(0)), List.of(pair.get(1))).getFirst().logits()[0];
+            assertThat(r.score()).isCloseTo((float) (1 / (1 + Math.exp(-logit))), within(1e-6f));
+            assertThat(r.text()).isEqualTo(texts.get(r.index()));
+        }
     }
 }

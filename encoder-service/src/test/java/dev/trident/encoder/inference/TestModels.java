@@ -124,8 +124,6 @@ public final class TestModels {
         ObjectNode config = (ObjectNode) JSON.readTree(Files.readString(ORACLE.resolve("bert-model/config.json")));
         config.putArray("architectures").add("BertForMaskedLM");
         Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
-        String base = "model-00001-of-00002.safetensors", head = "model-00002-of-00002.safetensors";
-        Files.copy(ORACLE.resolve("bert-model/model.safetensors"), dir.resolve(base));
         int hidden = config.get("hidden_size").asInt(), vocab = config.get("vocab_size").asInt();
         float[] decoderBias = new float[vocab];
         bias.forEach((token, value) -> decoderBias[id(token)] = value);
@@ -139,18 +137,61 @@ public final class TestModels {
         tensors.put("cls.predictions.transform.LayerNorm.weight", ones);
         tensors.put("cls.predictions.transform.LayerNorm.bias", new float[hidden]);
         tensors.put("cls.predictions.bias", decoderBias);
-        writeSafetensors(dir.resolve(head), tensors, shapes);
+        overlay(ORACLE.resolve("bert-model"), dir, tensors, shapes);
+        return dir;
+    }
 
+    /** bert-seqcls relabelled as an NLI model: contradiction, neutral, entailment. */
+    public static Path nliModel(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        ObjectNode config = (ObjectNode) JSON.readTree(Files.readString(ORACLE.resolve("bert-seqcls/config.json")));
+        List<String> labels = List.of("contradiction", "neutral", "entailment");
+        ObjectNode id2label = config.putObject("id2label");
+        ObjectNode label2id = config.putObject("label2id");
+        for (int i = 0; i < labels.size(); i++) {
+            id2label.put(String.valueOf(i), labels.get(i));
+            label2id.put(labels.get(i), i);
+        }
+        Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
+        Files.copy(ORACLE.resolve("bert-seqcls/model.safetensors"), dir.resolve("model.safetensors"));
+        writeTokenizer(dir);
+        return dir;
+    }
+
+    /** bert-seqcls with a one-logit classifier (the first row of its own): a cross-encoder. */
+    public static Path crossEncoder(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        ObjectNode config = (ObjectNode) JSON.readTree(Files.readString(ORACLE.resolve("bert-seqcls/config.json")));
+        config.putObject("id2label").put("0", "LABEL_0");
+        config.putObject("label2id").put("LABEL_0", 0);
+        Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
+        int hidden = config.get("hidden_size").asInt();
+        float[] weight, bias;
+        try (var st = dev.trident.kernels.load.SafeTensors.open(ORACLE.resolve("bert-seqcls/model.safetensors"))) {
+            weight = java.util.Arrays.copyOf(st.tensor("classifier.weight").toFloatArray(), hidden);
+            bias = java.util.Arrays.copyOf(st.tensor("classifier.bias").toFloatArray(), 1);
+        }
+        Map<String, float[]> tensors = new LinkedHashMap<>();
+        tensors.put("classifier.weight", weight);
+        tensors.put("classifier.bias", bias);
+        overlay(ORACLE.resolve("bert-seqcls"), dir, tensors, Map.of("classifier.weight", new int[] {1, hidden}));
+        return dir;
+    }
+
+    /** {@code src}'s weights, with {@code tensors} added or replacing its own, as a two-shard checkpoint. */
+    private static void overlay(Path src, Path dir, Map<String, float[]> tensors, Map<String, int[]> shapes) throws IOException {
+        String base = "model-00001-of-00002.safetensors", head = "model-00002-of-00002.safetensors";
+        Files.copy(src.resolve("model.safetensors"), dir.resolve(base));
+        writeSafetensors(dir.resolve(head), tensors, shapes);
         ObjectNode index = JSON.createObjectNode();
         index.putObject("metadata");
         ObjectNode map = index.putObject("weight_map");
-        try (var st = dev.trident.kernels.load.SafeTensors.open(ORACLE.resolve("bert-model/model.safetensors"))) {
+        try (var st = dev.trident.kernels.load.SafeTensors.open(src.resolve("model.safetensors"))) {
             st.names().forEach(n -> map.put(n, base));
         }
         tensors.keySet().forEach(n -> map.put(n, head));
         Files.writeString(dir.resolve("model.safetensors.index.json"), JSON.writeValueAsString(index));
         writeTokenizer(dir);
-        return dir;
     }
 
     private static void writeSafetensors(Path file, Map<String, float[]> tensors, Map<String, int[]> shapes) throws IOException {
