@@ -150,7 +150,8 @@ class SuiteRoutingIT {
             assertThat(info.statusCode()).isEqualTo(200);
             JsonNode body = json.readTree(info.body());
             assertThat(body.path("service").asString()).isEqualTo(name);
-            assertThat(body.path("status").asString()).isEqualTo("no_model");
+            // the encoder serves its default model; the other services' models arrive with their issues
+            assertThat(body.path("status").asString()).isEqualTo(name.equals("encoder") ? "ready" : "no_model");
         }
     }
 
