@@ -283,6 +283,47 @@ class EncoderApiTest {
         HttpResponse<String> refused = post("/v1/batches", "{\"task\": \"ner\", \"inputs\": [\"x\"]}");
         assertThat(refused.statusCode()).isEqualTo(400);
         assertThat(refused.body()).contains("token-classification");
+        HttpResponse<String> unknownModel = post("/v1/batches", "{\"task\": \"embed\", \"model\": \"nope\", \"inputs\": [\"x\"]}");
+        assertThat(unknownModel.statusCode()).isEqualTo(400);
+        assertThat(unknownModel.body()).contains("nope");
+        HttpResponse<String> noLabels = post("/v1/batches", "{\"task\": \"zero-shot\", \"inputs\": [\"x\"]}");
+        assertThat(noLabels.statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void batchZeroShotJobGivesTheSameAnswerAsTheEndpoint() throws Exception {
+        HttpResponse<String> submitted = post("/v1/batches", """
+                {"task": "zero-shot", "inputs": ["I love playing football", "This soup needs more salt"],
+                 "parameters": {"labels": ["cooking", "sports"]}}""");
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        String id = json.readTree(submitted.body()).path("id").asString();
+        for (int i = 0; i < 600 && !json.readTree(get("/v1/batches/" + id).body()).path("status").asString().equals("completed"); i++) {
+            Thread.sleep(100);
+        }
+        JsonNode data = json.readTree(get("/v1/batches/" + id + "/results").body()).path("data");
+        assertThat(data.get(0).path("result").path("label").asString()).isEqualTo("sports");
+        assertThat(data.get(1).path("result").path("label").asString()).isEqualTo("cooking");
+        JsonNode direct = json.readTree(post("/v1/classify",
+                "{\"inputs\": \"I love playing football\", \"labels\": [\"cooking\", \"sports\"]}").body());
+        assertThat(data.get(0).path("result").path("score").floatValue())
+                .isCloseTo(direct.path("results").get(0).path("score").floatValue(), within(1e-5f));
+    }
+
+    /** Concurrent requests share the queue's passes; each caller still gets the vectors of its own texts. */
+    @Test
+    void concurrentRequestsEachGetTheirOwnVectors() throws Exception {
+        List<String> texts = java.util.stream.IntStream.range(0, 12)
+                .mapToObj(i -> "sentence number " + i + " is " + "quite ".repeat(i) + "long").toList();
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> responses = texts.stream().map(t ->
+                http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/embed"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\": [\"" + t + "\", \"" + t + " too\"]}")).build(),
+                        HttpResponse.BodyHandlers.ofString())).toList();
+        for (int i = 0; i < texts.size(); i++) {
+            JsonNode body = json.readTree(responses.get(i).get().body());
+            assertThat(floats(body.get(0))).as(texts.get(i)).containsExactly(engineEmbedding(texts.get(i)), within(1e-4f));
+            assertThat(floats(body.get(1))).containsExactly(engineEmbedding(texts.get(i) + " too"), within(1e-4f));
+        }
     }
 
     private HttpResponse<String> get(String path) throws Exception {
