@@ -44,7 +44,7 @@ public class InfoController {
             Map.Entry<String, EncoderModel.Summary> first = summaries.entrySet().iterator().next();
             info.put("model_id", first.getKey());
             info.put("model_sha", null);
-            info.put("model_dtype", "float32");
+            info.put("model_dtype", service.registry().dtype(first.getKey()));
             info.put("model_type", modelType(first.getValue()));
             info.put("max_concurrent_requests", settings.maxConcurrentRequests());
             info.put("max_input_length", first.getValue().maxSequenceLength());
@@ -58,6 +58,7 @@ public class InfoController {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", id);
             m.put("model_type", s.modelType());
+            m.put("dtype", service.registry().dtype(id));
             m.put("task", s.task().name().toLowerCase(Locale.ROOT));
             m.put("hidden_size", s.hiddenSize());
             m.put("max_input_length", s.maxSequenceLength());

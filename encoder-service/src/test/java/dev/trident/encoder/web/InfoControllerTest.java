@@ -39,6 +39,9 @@ class InfoControllerTest {
     @Test
     void infoHasTeiFieldsAndTheServedModels() throws Exception {
         when(service.settings()).thenReturn(new ServingSettings(8192, 32, 512, 32, Duration.ofSeconds(1)));
+        dev.trident.encoder.inference.ModelRegistry registry = org.mockito.Mockito.mock(dev.trident.encoder.inference.ModelRegistry.class);
+        when(registry.dtype("clf")).thenReturn("q8_0");
+        when(service.registry()).thenReturn(registry);
         when(service.summaries()).thenReturn(Map.of("clf", new EncoderModel.Summary("clf", "bert",
                 EncoderTask.SEQUENCE_CLASSIFICATION, 32, 128, 1000, List.of("neg", "pos"), null,
                 new Pooling(Pooling.Mode.MEAN, false), false)));
@@ -47,6 +50,7 @@ class InfoControllerTest {
                 .andExpect(jsonPath("$.service").value("encoder"))
                 .andExpect(jsonPath("$.status").value("ready"))
                 .andExpect(jsonPath("$.model_id").value("clf"))
+                .andExpect(jsonPath("$.model_dtype").value("q8_0"))
                 .andExpect(jsonPath("$.model_type.classifier.id2label.1").value("pos"))
                 .andExpect(jsonPath("$.max_batch_tokens").value(8192))
                 .andExpect(jsonPath("$.models[0].labels[1]").value("pos"));
