@@ -319,6 +319,7 @@ public class EncoderService implements AutoCloseable {
         }
         Outcome<List<Classification>> outcome = queue.run(Operations.TOKEN_LOGITS, sequences);
         boolean wordPiece = tokenizer.tokenToId("##s").isPresent();
+        Integer unk = tokenizer.specialTokens().unk();
         List<List<Entity>> out = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
             String text = texts.get(i);
@@ -328,13 +329,20 @@ public class EncoderService implements AutoCloseable {
                 if (e.special()[t] || e.starts()[t] < 0) {
                     continue;
                 }
-                String piece = tokenizer.idToToken(e.ids()[t]);
                 int start = e.starts()[t];
-                // WordPiece marks continuations with ##; otherwise (BPE) HF's rule: no whitespace before the token.
-                boolean subword = wordPiece ? piece.startsWith("##")
-                        : start > 0 && !Character.isWhitespace(text.charAt(start - 1)) && !Character.isWhitespace(text.charAt(start));
-                tokens.add(new PreEntity(t, e.ids()[t], wordPiece ? piece : text.substring(start, e.ends()[t]), start,
-                        e.ends()[t], subword, outcome.outputs().get(i).get(t).probabilities()));
+                String span = text.substring(start, e.ends()[t]);
+                String piece = tokenizer.idToToken(e.ids()[t]);
+                // HF's gather_pre_entities: with a continuing-subword prefix (WordPiece's ##) a token is a subword
+                // when its spelling is longer than its span; otherwise when no space is next to its start. An
+                // unknown token is its own word, spelled as in the text.
+                boolean subword = wordPiece ? piece.length() != span.length()
+                        : start > 0 && text.charAt(start - 1) != ' ' && text.charAt(start) != ' ';
+                if (unk != null && e.ids()[t] == unk) {
+                    piece = span;
+                    subword = false;
+                }
+                tokens.add(new PreEntity(t, e.ids()[t], wordPiece ? piece : span, start, e.ends()[t], subword,
+                        outcome.outputs().get(i).get(t).probabilities()));
             }
             out.add(NerAggregation.aggregate(tokens, model.labels(), strategy, ignoreLabels,
                     group -> tokenizer.decode(group.stream().mapToInt(PreEntity::id).toArray(), true)));

@@ -95,6 +95,10 @@ class TaskModelsTest {
         assertThat(text.substring(tokens.get(4).start(), tokens.get(4).end())).isEqualTo("York");
         assertThat(tokens.get(7).word()).isEqualTo("##y");
         assertThat(tokens).allSatisfy(e -> assertThat(e.entity()).isIn("O", "B-PER", "I-PER", "B-LOC", "I-LOC"));
+
+        // an unknown token is spelled as in the text (HF: word = the span), not "[UNK]"
+        List<Entity> unknown = service.ner("ner", List.of("john ☃"), Strategy.NONE, Set.of(), false).value().getFirst();
+        assertThat(unknown).extracting(Entity::word).containsExactly("john", "☃");
     }
 
     @Test
