@@ -118,6 +118,17 @@ class EncoderApiTest {
         kept[511] = all[all.length - 1]; // [SEP]
         float[] expected = miniLm().embed(List.of(kept))[0];
         assertThat(floats(json.readTree(cut.body()).get(0))).containsExactly(expected, within(1e-5f));
+
+        // left: [CLS] and [SEP] kept, the content's start cut
+        String mixed = "alpha ".repeat(300) + "omega ".repeat(300);
+        HttpResponse<String> leftCut = post("/embed", "{\"inputs\": \"" + mixed + "\", \"truncate\": true, \"truncation_direction\": \"left\"}");
+        int[] allMixed = miniLm().tokenizer().encodeIds(mixed, true);
+        int[] keptLeft = new int[512];
+        keptLeft[0] = allMixed[0];
+        System.arraycopy(allMixed, allMixed.length - 511, keptLeft, 1, 511);
+        assertThat(floats(json.readTree(leftCut.body()).get(0)))
+                .containsExactly(miniLm().embed(List.of(keptLeft))[0], within(1e-5f));
+        assertThat(json.readTree(refused.body()).path("error_type").asString()).isEqualTo("validation");
     }
 
     @Test

@@ -90,6 +90,12 @@ public class EncoderService implements AutoCloseable {
      * {@code normalize} L2-normalises after that cut, so a shortened vector is a unit vector again.
      */
     public Result<float[][]> embed(String modelId, List<Input> inputs, boolean normalize, boolean truncate, Integer dimensions) {
+        return embed(modelId, inputs, normalize, truncate, false, dimensions);
+    }
+
+    /** @param truncateLeft with {@code truncate}: cut the start of the content instead of its end (TEI's "left") */
+    public Result<float[][]> embed(String modelId, List<Input> inputs, boolean normalize, boolean truncate,
+                                   boolean truncateLeft, Integer dimensions) {
         InferenceQueue queue = model(modelId);
         EncoderModel model = queue.model();
         if (model.pooling().mode() == Pooling.Mode.NONE) {
@@ -99,7 +105,7 @@ public class EncoderService implements AutoCloseable {
             throw ApiException.badRequest("invalid_request", "dimensions must be between 1 and " + model.hiddenSize()
                     + " for model '" + queue.modelId() + "', got " + dimensions);
         }
-        List<Sequence> sequences = sequences(queue, inputs, truncate);
+        List<Sequence> sequences = sequences(queue, inputs, truncate, truncateLeft, settings.maxClientBatchSize());
         Outcome<float[]> outcome = queue.run(Operations.embed(new Pooling(model.pooling().mode(), false)), sequences);
         float[][] vectors = new float[inputs.size()][];
         for (int i = 0; i < vectors.length; i++) {
@@ -116,9 +122,10 @@ public class EncoderService implements AutoCloseable {
     }
 
     /** The last hidden state of every token of every input. */
-    public Result<List<float[][]>> embedAll(String modelId, List<Input> inputs, boolean truncate) {
+    public Result<List<float[][]>> embedAll(String modelId, List<Input> inputs, boolean truncate, boolean truncateLeft) {
         InferenceQueue queue = model(modelId);
-        Outcome<float[][]> outcome = queue.run(Operations.HIDDEN_STATES, sequences(queue, inputs, truncate));
+        Outcome<float[][]> outcome = queue.run(Operations.HIDDEN_STATES,
+                sequences(queue, inputs, truncate, truncateLeft, settings.maxClientBatchSize()));
         return new Result<>(queue.modelId(), outcome.outputs(), outcome.timing());
     }
 
@@ -436,11 +443,11 @@ public class EncoderService implements AutoCloseable {
     // ---------------------------------------------------------------- inputs
 
     /** Tokenized (or checked) inputs, in order; TEI's limits: not empty, at most max-client-batch-size. */
-    List<Sequence> sequences(InferenceQueue queue, List<Input> inputs, boolean truncate) {
-        return sequences(queue, inputs, truncate, settings.maxClientBatchSize());
+    private List<Sequence> sequences(InferenceQueue queue, List<Input> inputs, boolean truncate, int maxInputs) {
+        return sequences(queue, inputs, truncate, false, maxInputs);
     }
 
-    private List<Sequence> sequences(InferenceQueue queue, List<Input> inputs, boolean truncate, int maxInputs) {
+    private List<Sequence> sequences(InferenceQueue queue, List<Input> inputs, boolean truncate, boolean left, int maxInputs) {
         if (inputs.isEmpty()) {
             throw ApiException.badRequest("empty_input", "'inputs' must not be empty");
         }
@@ -449,18 +456,18 @@ public class EncoderService implements AutoCloseable {
         }
         List<Sequence> out = new ArrayList<>(inputs.size());
         for (Input input : inputs) {
-            out.add(sequence(queue, input, truncate, out.size()));
+            out.add(sequence(queue, input, truncate, left, out.size()));
         }
         return out;
     }
 
     private Sequence sequence(InferenceQueue queue, Input input, boolean truncate) {
-        return sequence(queue, input, truncate, 0);
+        return sequence(queue, input, truncate, false, 0);
     }
 
-    private Sequence sequence(InferenceQueue queue, Input input, boolean truncate, int index) {
+    private Sequence sequence(InferenceQueue queue, Input input, boolean truncate, boolean left, int index) {
         if (input.isText()) {
-            return new Sequence(encode(queue, input.text(), truncate, index).ids());
+            return new Sequence(encode(queue, input.text(), truncate, left, index).ids());
         }
         int[] ids = input.ids();
         if (ids.length == 0) {
@@ -474,14 +481,12 @@ public class EncoderService implements AutoCloseable {
                 throw tooLong(queue, index, ids.length);
             }
             Tokenizer tokenizer = model.tokenizer();
-            // Keep the trailing special tokens (e.g. [SEP]) the client put there, as for texts.
-            int suffix = 0;
-            while (tokenizer != null && suffix < ids.length && tokenizer.isSpecial(ids[ids.length - 1 - suffix])) {
-                suffix++;
+            // Keep the special tokens the client put around the content ([CLS] … [SEP]), as for texts.
+            boolean[] special = new boolean[ids.length];
+            for (int i = 0; tokenizer != null && i < ids.length; i++) {
+                special[i] = tokenizer.isSpecial(ids[i]);
             }
-            int[] cut = Arrays.copyOf(ids, max);
-            System.arraycopy(ids, ids.length - suffix, cut, max - suffix, suffix);
-            ids = cut;
+            ids = truncated(new Encoding(ids, new int[ids.length], new int[ids.length], special), max, left).ids();
         }
         return new Sequence(ids);
     }
@@ -491,6 +496,10 @@ public class EncoderService implements AutoCloseable {
      * cut and the trailing special tokens ([SEP], {@code </s>}) kept, as HF's tokenizers truncate; else 413.
      */
     Encoding encode(InferenceQueue queue, String text, boolean truncate, int index) {
+        return encode(queue, text, truncate, false, index);
+    }
+
+    Encoding encode(InferenceQueue queue, String text, boolean truncate, boolean left, int index) {
         if (text == null || text.isEmpty()) {
             throw ApiException.badRequest("empty_input", "input " + index + " is empty");
         }
@@ -503,22 +512,31 @@ public class EncoderService implements AutoCloseable {
         if (!truncate) {
             throw tooLong(queue, index, e.size());
         }
-        return keepSuffix(e, max);
+        return truncated(e, max, left);
     }
 
-    /** The first tokens and the trailing special ones, {@code max} in all. */
-    static Encoding keepSuffix(Encoding e, int max) {
+    /**
+     * {@code max} tokens of {@code e}: the leading and trailing special tokens kept, the content between them cut
+     * at its end (or, with {@code left}, at its start).
+     */
+    static Encoding truncated(Encoding e, int max, boolean left) {
         int n = e.size();
         int suffix = 0;
         while (suffix < n && e.special()[n - 1 - suffix]) {
             suffix++;
         }
         suffix = Math.min(suffix, max - 1);
-        int keep = max - suffix;
+        int prefix = 0;
+        while (prefix < n - suffix && e.special()[prefix]) {
+            prefix++;
+        }
+        prefix = Math.min(prefix, max - suffix - 1);
+        int content = max - prefix - suffix;
+        int contentFrom = left ? n - suffix - content : prefix;
         int[] ids = new int[max], starts = new int[max], ends = new int[max];
         boolean[] special = new boolean[max];
         for (int i = 0; i < max; i++) {
-            int from = i < keep ? i : n - (max - i);
+            int from = i < prefix ? i : i < prefix + content ? contentFrom + (i - prefix) : n - (max - i);
             ids[i] = e.ids()[from];
             starts[i] = e.starts()[from];
             ends[i] = e.ends()[from];

@@ -39,7 +39,25 @@ public class ApiErrors {
             error.put("code", type);
             error.put("param", null);
         }
+        if (request != null && TEI_PATHS.contains(request.getRequestURI())) {
+            // TEI's clients read error_type (its "error" is a string there; ours stays the service's object)
+            return Map.of("error", error, "error_type", teiErrorType(type));
+        }
         return Map.of("error", error);
+    }
+
+    private static final java.util.Set<String> TEI_PATHS = java.util.Set.of("/embed", "/embed_all", "/predict",
+            "/rerank", "/tokenize", "/decode");
+
+    /** TEI's error kinds: empty, tokenizer, overloaded, backend, validation. */
+    static String teiErrorType(String type) {
+        return switch (type) {
+            case "empty_input" -> "empty";
+            case "no_tokenizer" -> "tokenizer";
+            case "overloaded" -> "overloaded";
+            case "internal_error", "shutting_down", "interrupted", "model_not_loaded" -> "backend";
+            default -> "validation";
+        };
     }
 
     @ExceptionHandler({HttpMessageNotReadableException.class, MethodArgumentTypeMismatchException.class,

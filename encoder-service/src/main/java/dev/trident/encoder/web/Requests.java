@@ -85,6 +85,18 @@ final class Requests {
         return node.asBoolean();
     }
 
+    /** TEI's {@code truncation_direction}: "right" (default, the end of the text is cut) or "left". */
+    static boolean truncateLeft(JsonNode body) {
+        String direction = string(body, "truncation_direction");
+        if (direction == null || direction.equalsIgnoreCase("right")) {
+            return false;
+        }
+        if (direction.equalsIgnoreCase("left")) {
+            return true;
+        }
+        throw ApiException.badRequest("invalid_request", "truncation_direction must be 'left' or 'right'");
+    }
+
     static Integer integer(JsonNode body, String field) {
         JsonNode node = body.get(field);
         if (node == null || node.isNull()) {

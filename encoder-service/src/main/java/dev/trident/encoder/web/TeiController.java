@@ -29,14 +29,17 @@ public class TeiController {
         this.service = service;
     }
 
-    /** {@code inputs}, {@code normalize} (true), {@code truncate} (false), {@code dimensions}: one vector per input. */
+    /**
+     * {@code inputs}, {@code normalize} (true), {@code truncate} (false), {@code truncation_direction} (right|left),
+     * {@code dimensions}: one vector per input.
+     */
     @PostMapping("/embed")
     public ResponseEntity<float[][]> embed(@RequestBody JsonNode body) {
         long start = System.nanoTime();
         Requests.object(body);
         Result<float[][]> result = service.embed(Requests.string(body, "model"), Requests.inputs(body, "inputs"),
                 Requests.bool(body, "normalize", true), Requests.bool(body, "truncate", false),
-                Requests.integer(body, "dimensions"));
+                Requests.truncateLeft(body), Requests.integer(body, "dimensions"));
         return Requests.timed(result.value(), result.timing(), start);
     }
 
@@ -46,7 +49,7 @@ public class TeiController {
         long start = System.nanoTime();
         Requests.object(body);
         Result<List<float[][]>> result = service.embedAll(Requests.string(body, "model"), Requests.inputs(body, "inputs"),
-                Requests.bool(body, "truncate", false));
+                Requests.bool(body, "truncate", false), Requests.truncateLeft(body));
         return Requests.timed(result.value(), result.timing(), start);
     }
 

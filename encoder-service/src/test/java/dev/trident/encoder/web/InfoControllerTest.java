@@ -58,12 +58,13 @@ class InfoControllerTest {
 
     @Test
     void aFullQueueIs429WithRetryAfterInTheErrorShape() throws Exception {
-        when(service.embed(any(), any(), anyBoolean(), anyBoolean(), any())).thenThrow(new ApiException(
+        when(service.embed(any(), any(), anyBoolean(), anyBoolean(), anyBoolean(), any())).thenThrow(new ApiException(
                 HttpStatus.TOO_MANY_REQUESTS, "overloaded", "model 'm' has 1 requests waiting", Map.of("Retry-After", "1")));
         mvc.perform(post("/embed").contentType(MediaType.APPLICATION_JSON).content("{\"inputs\": \"hi\"}"))
                 .andExpect(status().isTooManyRequests())
                 .andExpect(header().string("Retry-After", "1"))
-                .andExpect(jsonPath("$.error.type").value("overloaded"));
+                .andExpect(jsonPath("$.error.type").value("overloaded"))
+                .andExpect(jsonPath("$.error_type").value("overloaded"));
     }
 
     @Test
