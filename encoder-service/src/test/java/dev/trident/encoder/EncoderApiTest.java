@@ -226,6 +226,7 @@ class EncoderApiTest {
                 "{\"inputs\": [\"I love playing football\"], \"labels\": [\"cooking\", \"sports\"], \"multi_label\": true, \"top_k\": 1}").body());
         assertThat(multi.path("results").get(0).path("labels").size()).isEqualTo(1);
         assertThat(multi.path("results").get(0).path("label").asString()).isEqualTo("sports");
+        assertThat(post("/v1/classify", "{\"inputs\": [], \"labels\": [\"a\"]}").statusCode()).isEqualTo(400);
         // without labels the default model is no classifier
         assertThat(post("/v1/classify", "{\"inputs\": \"x\"}").statusCode()).isEqualTo(400);
     }

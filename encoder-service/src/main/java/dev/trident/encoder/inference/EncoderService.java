@@ -584,6 +584,9 @@ public class EncoderService implements AutoCloseable {
     }
 
     private void checkBatch(int inputs) {
+        if (inputs == 0) {
+            throw ApiException.badRequest("empty_input", "'inputs' must not be empty");
+        }
         if (inputs > settings.maxClientBatchSize()) {
             throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "batch_too_large", "batch size " + inputs
                     + " > maximum allowed batch size " + settings.maxClientBatchSize());
