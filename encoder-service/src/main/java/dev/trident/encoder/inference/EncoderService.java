@@ -551,7 +551,7 @@ public class EncoderService implements AutoCloseable {
      */
     private Sequence pair(InferenceQueue queue, String first, String second, boolean truncate) {
         Encoding a = encode(queue, first, false, 0);
-        Encoding b = encode(queue, second, false, 1);
+        Encoding b = encode(queue, second, truncate, 1); // a long document is cut here, then again below for the pair
         EncoderModel model = queue.model();
         boolean roberta = model.summary().modelType().contains("roberta");
         int lead = 0;
@@ -568,9 +568,8 @@ public class EncoderService implements AutoCloseable {
             if (!truncate || a.size() + 2 > max) {
                 throw tooLong(queue, 0, total);
             }
-            int suffix = 1;
             int[] cut = Arrays.copyOf(tail, max - a.size());
-            cut[cut.length - suffix] = tail[tail.length - 1];
+            cut[cut.length - 1] = tail[tail.length - 1]; // the final [SEP] stays
             tail = cut;
         }
         int[] ids = new int[a.size() + tail.length];

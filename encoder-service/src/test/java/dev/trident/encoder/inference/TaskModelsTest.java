@@ -228,5 +228,19 @@ class TaskModelsTest {
             assertThat(r.score()).isCloseTo((float) (1 / (1 + Math.exp(-logit))), within(1e-6f));
             assertThat(r.text()).isEqualTo(texts.get(r.index()));
         }
+
+        // a document longer than the model: 413, or with truncate the pair is cut to 128 with its final [SEP]
+        String longText = "paris ".repeat(200);
+        assertThatThrownBy(() -> service.rerank("cross", "where is paris ?", List.of(longText), false, false, false))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(HttpStatus.CONTENT_TOO_LARGE));
+        int[] query = cross.tokenize("where is paris ?");
+        int[] ids = new int[128], types = new int[128];
+        System.arraycopy(query, 0, ids, 0, query.length);
+        java.util.Arrays.fill(ids, query.length, 127, TestModels.id("paris"));
+        ids[127] = 3; // [SEP]
+        java.util.Arrays.fill(types, query.length, 128, 1);
+        float logit = cross.classify(List.of(ids), List.of(types)).getFirst().logits()[0];
+        float served = service.rerank("cross", "where is paris ?", List.of(longText), true, true, false).value().getFirst().score();
+        assertThat(served).isCloseTo(logit, within(1e-5f));
     }
 }
