@@ -28,6 +28,7 @@ public class ModelRegistry implements AutoCloseable {
     public static final String BUILTIN_MINILM = "all-minilm-l6-v2";
 
     private final Map<String, EncoderModel> models = new LinkedHashMap<>();
+    private final Map<String, String> dtypes = new LinkedHashMap<>();
 
     public ModelRegistry(EncoderSettings settings, Environment environment) {
         String quickTrial = environment.getProperty("model");
@@ -43,6 +44,7 @@ public class ModelRegistry implements AutoCloseable {
                     model.close();
                     throw new IllegalArgumentException("two encoder models have the id '" + id + "'");
                 }
+                dtypes.put(id, spec.quantize().toLowerCase(Locale.ROOT).equals("q8_0") ? "q8_0" : "float32");
                 log.info("encoder model '{}' loaded in {} ms: {}", id, (System.nanoTime() - start) / 1_000_000, model.summary());
             }
         } catch (RuntimeException e) {
@@ -86,6 +88,11 @@ public class ModelRegistry implements AutoCloseable {
                     "unknown model '" + id + "'; served here: " + String.join(", ", models.keySet()));
         }
         return model;
+    }
+
+    /** How the weights of {@code id} are held: {@code float32} (as stored) or {@code q8_0} (TEI's model_dtype). */
+    public String dtype(String id) {
+        return dtypes.getOrDefault(id, "float32");
     }
 
     /** Served ids in configuration order (the first is the default). */

@@ -21,8 +21,43 @@ public class ApiErrors {
     private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
 
     @ExceptionHandler(ApiException.class)
-    ResponseEntity<Map<String, Object>> api(ApiException e) {
-        return body(e.status(), e.type(), e.getMessage());
+    ResponseEntity<Map<String, Object>> api(ApiException e, jakarta.servlet.http.HttpServletRequest request) {
+        ResponseEntity.BodyBuilder builder = ResponseEntity.status(e.status());
+        e.headers().forEach(builder::header);
+        return builder.body(error(request, e.type(), e.getMessage()));
+    }
+
+    /**
+     * The service's error shape; under OpenAI's paths ({@code /v1/embeddings}) also OpenAI's {@code code} and
+     * {@code param} fields, which its client libraries read.
+     */
+    static Map<String, Object> error(jakarta.servlet.http.HttpServletRequest request, String type, String message) {
+        Map<String, Object> error = new java.util.LinkedHashMap<>();
+        error.put("type", type);
+        error.put("message", message == null ? "" : message);
+        if (request != null && "/v1/embeddings".equals(request.getRequestURI())) {
+            error.put("code", type);
+            error.put("param", null);
+        }
+        if (request != null && TEI_PATHS.contains(request.getRequestURI())) {
+            // TEI's clients read error_type (its "error" is a string there; ours stays the service's object)
+            return Map.of("error", error, "error_type", teiErrorType(type));
+        }
+        return Map.of("error", error);
+    }
+
+    private static final java.util.Set<String> TEI_PATHS = java.util.Set.of("/embed", "/embed_all", "/predict",
+            "/rerank", "/tokenize", "/decode");
+
+    /** TEI's error kinds: empty, tokenizer, overloaded, backend, validation. */
+    static String teiErrorType(String type) {
+        return switch (type) {
+            case "empty_input" -> "empty";
+            case "no_tokenizer" -> "tokenizer";
+            case "overloaded" -> "overloaded";
+            case "internal_error", "shutting_down", "interrupted", "model_not_loaded" -> "backend";
+            default -> "validation";
+        };
     }
 
     @ExceptionHandler({HttpMessageNotReadableException.class, MethodArgumentTypeMismatchException.class,

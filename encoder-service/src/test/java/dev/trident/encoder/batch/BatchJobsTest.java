@@ -37,6 +37,7 @@ class BatchJobsTest {
     @TestConfiguration
     static class StandInModel {
         @Bean
+        @org.springframework.context.annotation.Primary // over the real runner: these tests are about the job machinery
         BatchTaskRunner lengthRunner() {
             return new LengthRunner();
         }
