@@ -68,7 +68,7 @@ public final class Generation {
      * HF's beam search: every step adds {@code log_softmax(logits)} to each beam's running sum (beams 1..k-1 start at
      * -1e9, so the first step expands beam 0 only), takes the top {@code 2k} (with eos: {@code max(2, 2)·k}) of
      * beams × vocabulary, best first; a candidate ending in eos among the first {@code k} ranks becomes a finished
-     * hypothesis (scored by the tokens generated before the eos), the other candidates fill the {@code k} beams in
+     * hypothesis (its sum divided by the generated length counting the eos, as in HF 4.39), the other candidates fill the {@code k} beams in
      * order. At the end the running beams are scored too (unless the search was done), and the hypotheses are sorted
      * best first.
      */
@@ -118,7 +118,7 @@ public final class Generation {
                     if (rank >= k) {
                         continue;
                     }
-                    finished.add(sequences[beam], score, curLen - 1, true);
+                    finished.add(sequences[beam], score, curLen, true);
                 } else {
                     nextBeam[filled] = beam;
                     nextToken[filled] = token;
@@ -199,7 +199,7 @@ public final class Generation {
             if (earlyStopping) {
                 return true;
             }
-            return worstScore >= bestSumLogprobs / Math.pow(curLen - 1, lengthPenalty);
+            return worstScore >= bestSumLogprobs / Math.pow(curLen, lengthPenalty);
         }
 
         /** Best first; equal scores: the later added first (Python's stable sort, then pop from the end). */
@@ -219,15 +219,23 @@ public final class Generation {
         }
     }
 
+    private static final int LANES = 16;
+
     /** {@code log_softmax} of {@code n} logits into {@code out[off, off + n)}. */
     static void logSoftmax(float[] logits, float[] out, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, logits[i]);
         }
-        double sum = 0;
+        // float32 in torch's order (16-lane vector accumulation, then the lanes summed in turn): for a confident model
+        // the sum is 1 + tiny, and its float rounding is what the reference's log-probabilities and beam scores carry.
+        float[] lanes = new float[LANES];
         for (int i = 0; i < n; i++) {
-            sum += Math.exp(logits[i] - max);
+            lanes[i % LANES] += (float) Math.exp(logits[i] - max);
+        }
+        float sum = lanes[0];
+        for (int l = 1; l < LANES; l++) {
+            sum += lanes[l];
         }
         float logSum = (float) Math.log(sum);
         for (int i = 0; i < n; i++) {
