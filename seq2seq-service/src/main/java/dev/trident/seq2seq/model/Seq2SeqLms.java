@@ -18,8 +18,9 @@ public final class Seq2SeqLms {
         try {
             return switch (config.modelType()) {
                 case "t5" -> new T5Model(T5Config.from(config), weights, weights);
+                case "bart", "marian" -> new BartModel(BartConfig.from(config), weights, weights);
                 default -> throw config.invalid("model_type", "'" + config.modelType()
-                        + "' is not an encoder-decoder Trident serves (t5)");
+                        + "' is not an encoder-decoder Trident serves (t5, bart, marian)");
             };
         } catch (RuntimeException e) {
             weights.close();

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.within;
 class Seq2SeqReferenceTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"t5", "t5-gated-gelu"})
+    @ValueSource(strings = {"t5", "t5-gated-gelu", "bart", "marian"})
     void encoderLogitsCacheGreedyAndBeamMatchTheReference(String name) throws Exception {
         Path dir = ReferenceFiles.resource("/oracle/" + name);
         JsonNode root = new ObjectMapper().readTree(dir.resolve("reference.json").toFile());
