@@ -1,6 +1,7 @@
 package dev.trident.seq2seq.model;
 
 import dev.trident.kernels.load.LoadOptions;
+import dev.trident.kernels.ops.TopK;
 import dev.trident.kernels.tokenize.HfTokenizer;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -14,7 +15,8 @@ import static org.assertj.core.api.Assertions.within;
 
 /**
  * The default model, t5-numbers-en-fr (a trained Flan-style T5), on its four reference cases: tokenizer ids of the
- * prefixed input (with {@code </s>}), the encoder's last hidden state, greedy ids and text (eos stops), and beam-4
+ * prefixed input (with {@code </s>}), the encoder's last hidden state, greedy ids and text (eos stops) with the top-5
+ * logits of every step, and beam-4
  * ids, text and score (max_new_tokens 23, length_penalty 1.0, early_stopping false, as HF generate did).
  */
 class T5NumbersReferenceTest {
@@ -40,6 +42,7 @@ class T5NumbersReferenceTest {
                 int[] greedy = Generation.greedy(lm, encoded, greedySettings.path("max_new_tokens").asInt(), lm.eosTokenId());
                 assertThat(greedy).as(input + " greedy").containsExactly(ReferenceFiles.ints(c.path("greedy").path("sequence").get(0)));
                 assertThat(tokenizer.decode(greedy, true)).isEqualTo(c.path("greedy").path("text").asText());
+                assertTopFiveAlongGreedyPath(lm, encoded, greedy, c.path("greedy").path("steps_top5"), input);
 
                 JsonNode beam = c.path("beam");
                 List<Generation.Hypothesis> best = Generation.beamSearch(lm, encoded, new Generation.BeamOptions(
@@ -55,6 +58,22 @@ class T5NumbersReferenceTest {
                 assertThat(best.get(0).score()).as(input + " beam score").isCloseTo(expected, within(1e-4f))
                         .isCloseTo(expected, within(Math.abs(expected) * 1e-2f));
             }
+        }
+    }
+
+    /** The raw logits' top 5 (ids exact, values within the oracle tolerance) at every greedy step, via the cache. */
+    private static void assertTopFiveAlongGreedyPath(Seq2SeqLm lm, EncoderOutput encoded, int[] greedy, JsonNode steps,
+                                                     String input) {
+        assertThat(steps.size()).isEqualTo(greedy.length - 1);
+        DecoderState state = lm.newDecoderState(encoded);
+        for (int i = 0; i < steps.size(); i++) {
+            float[] logits = lm.decode(new int[] {greedy[i]}, state, false);
+            int[] ids = new int[5];
+            float[] values = new float[5];
+            TopK.topK(logits, 0, lm.vocabSize(), 5, ids, values);
+            assertThat(ids).as(input + " step " + i + " top 5").containsExactly(ReferenceFiles.ints(steps.get(i).path("ids")));
+            ReferenceFiles.assertClose(input + " step " + i + " top-5 logits", values,
+                    ReferenceFiles.floats(steps.get(i).path("values")));
         }
     }
 }
