@@ -1,0 +1,56 @@
+package dev.trident.seq2seq.model;
+
+import dev.trident.kernels.blocks.Linear;
+import dev.trident.kernels.ops.Attention;
+
+/**
+ * Decoder-to-encoder attention: queries from the decoder rows, keys and values projected once from the encoder's
+ * output ({@link #keys}, {@link #values}) and reused at every decoding step; non-causal, padding keys masked.
+ */
+final class CrossAttention {
+
+    private final Linear query;
+    private final Linear key;
+    private final Linear value;
+    private final Linear output;
+    private final Attention.Shape shape;
+    private float[] queries = new float[0];
+    private float[] attended = new float[0];
+
+    CrossAttention(Linear query, Linear key, Linear value, Linear output, int heads, int headDim, float scale) {
+        this.query = query;
+        this.key = key;
+        this.value = value;
+        this.output = output;
+        this.shape = new Attention.Shape(heads, heads, headDim, scale, false, 0);
+        int width = heads * headDim;
+        if (query.outFeatures() != width || key.outFeatures() != width || value.outFeatures() != width
+                || output.inFeatures() != width) {
+            throw new IllegalArgumentException("cross-attention projections do not fit " + shape);
+        }
+    }
+
+    float[] keys(EncoderOutput encoder) {
+        float[] k = new float[encoder.length() * key.outFeatures()];
+        key.forward(encoder.hidden(), 0, encoder.length(), k, 0);
+        return k;
+    }
+
+    float[] values(EncoderOutput encoder) {
+        float[] v = new float[encoder.length() * value.outFeatures()];
+        value.forward(encoder.hidden(), 0, encoder.length(), v, 0);
+        return v;
+    }
+
+    void forward(float[] x, int xOff, int rows, float[] keys, float[] values, EncoderOutput encoder, float[] out, int outOff) {
+        int width = shape.heads() * shape.headDim();
+        if (queries.length < rows * width) {
+            queries = new float[rows * width];
+            attended = new float[rows * width];
+        }
+        query.forward(x, xOff, rows, queries, 0);
+        Attention.attend(shape, queries, 0, rows, 0, keys, values, 0, encoder.length(), encoder.keyValid(), null, 0,
+                attended, 0);
+        output.forward(attended, 0, rows, out, outOff);
+    }
+}
