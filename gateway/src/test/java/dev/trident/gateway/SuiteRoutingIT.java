@@ -150,8 +150,8 @@ class SuiteRoutingIT {
             assertThat(info.statusCode()).isEqualTo(200);
             JsonNode body = json.readTree(info.body());
             assertThat(body.path("service").asString()).isEqualTo(name);
-            // The encoder and the decoder serve their default models; seq2seq gets its model with its issue.
-            assertThat(body.path("status").asString()).isEqualTo(name.equals("seq2seq") ? "no_model" : "ready");
+            // Every service serves its default model.
+            assertThat(body.path("status").asString()).isEqualTo("ready");
         }
     }
 
