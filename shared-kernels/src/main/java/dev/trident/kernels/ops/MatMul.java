@@ -128,20 +128,23 @@ public final class MatMul {
         return in;
     }
 
-    /** Panel {@code p}: packed[(p·in + k)·PANEL_ROWS + r] = x[row p·PANEL_ROWS + r][k], zero past {@code m}. */
+    /**
+     * Panel {@code p}: packed[(p·in + k)·PANEL_ROWS + r] = x[row p·PANEL_ROWS + r][k], zero past {@code m}.
+     * The loop runs k-outer so the writes are sequential; the reads walk {@value #PANEL_ROWS} rows side by side, each
+     * row's cache line serving 16 consecutive k (row-outer order wrote with a 256-byte stride, a cache miss a value).
+     */
     private static void packActivationPanel(float[] x, int xOff, int m, int in, int p, float[] packed) {
         int base = p * in * PANEL_ROWS;
-        for (int r = 0; r < PANEL_ROWS; r++) {
-            int row = p * PANEL_ROWS + r;
-            if (row < m) {
-                int src = xOff + row * in;
-                for (int k = 0; k < in; k++) {
-                    packed[base + k * PANEL_ROWS + r] = x[src + k];
-                }
-            } else {
-                for (int k = 0; k < in; k++) {
-                    packed[base + k * PANEL_ROWS + r] = 0f;
-                }
+        int firstRow = p * PANEL_ROWS;
+        int live = Math.max(0, Math.min(PANEL_ROWS, m - firstRow));
+        for (int k = 0; k < in; k++) {
+            int dst = base + k * PANEL_ROWS;
+            int src = xOff + firstRow * in + k;
+            for (int r = 0; r < live; r++) {
+                packed[dst + r] = x[src + r * in];
+            }
+            for (int r = live; r < PANEL_ROWS; r++) {
+                packed[dst + r] = 0f;
             }
         }
     }
