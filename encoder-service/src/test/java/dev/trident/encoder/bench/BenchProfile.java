@@ -261,8 +261,20 @@ final class BenchProfile {
     private void table(Map<String, Integer> counts, long total, String unit) {
         List<Map.Entry<String, Integer>> rows = new ArrayList<>(counts.entrySet());
         rows.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
+        long rest = 0;
+        int restCount = 0;
         for (Map.Entry<String, Integer> e : rows) {
-            say.accept(String.format("  %-52s %6.1f %s", e.getKey(), 100.0 * e.getValue() / Math.max(1, total), unit));
+            double share = 100.0 * e.getValue() / Math.max(1, total);
+            if (share < 0.1) {
+                rest += e.getValue();
+                restCount++;
+                continue;
+            }
+            say.accept(String.format("  %-52s %6.1f %s", e.getKey(), share, unit));
+        }
+        if (restCount > 0) {
+            say.accept(String.format("  %-52s %6.1f %s", "(" + restCount + " more, under 0.1 % each)",
+                    100.0 * rest / Math.max(1, total), unit));
         }
     }
 }
