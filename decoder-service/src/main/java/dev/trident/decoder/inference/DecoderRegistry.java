@@ -22,7 +22,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -56,11 +55,7 @@ public class DecoderRegistry implements AutoCloseable {
     }
 
     private static DecoderModel load(ModelSpec spec) {
-        LoadOptions options = switch (spec.quantize().toLowerCase(Locale.ROOT)) {
-            case "none" -> LoadOptions.mapped();
-            case "q8_0" -> LoadOptions.q8_0();
-            default -> throw new IllegalArgumentException("quantize must be none or q8_0, got '" + spec.quantize() + "'");
-        };
+        LoadOptions options = LoadOptions.fromSetting(spec.quantize());
         Path dir;
         if (spec.builtin() != null && !spec.builtin().isBlank()) {
             dir = BuiltinModels.folder(spec.builtin());

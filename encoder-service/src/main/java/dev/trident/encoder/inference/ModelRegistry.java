@@ -54,11 +54,7 @@ public class ModelRegistry implements AutoCloseable {
     }
 
     private static EncoderModel load(ModelSpec spec) {
-        LoadOptions options = switch (spec.quantize().toLowerCase(Locale.ROOT)) {
-            case "none" -> LoadOptions.mapped();
-            case "q8_0" -> LoadOptions.q8_0();
-            default -> throw new IllegalArgumentException("quantize must be none or q8_0, got '" + spec.quantize() + "'");
-        };
+        LoadOptions options = LoadOptions.fromSetting(spec.quantize());
         if (spec.builtin() != null && !spec.builtin().isBlank()) {
             if (!BUILTIN_MINILM.equals(spec.builtin())) {
                 throw new IllegalArgumentException("unknown built-in encoder '" + spec.builtin() + "'; built in: " + BUILTIN_MINILM);

@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /** The encoder-decoder models this replica serves, loaded at start. */
@@ -57,11 +56,7 @@ public class Seq2SeqRegistry implements AutoCloseable {
     }
 
     private static Seq2SeqModel load(ModelSpec spec) {
-        LoadOptions options = switch (spec.quantize().toLowerCase(Locale.ROOT)) {
-            case "none" -> LoadOptions.mapped();
-            case "q8_0" -> LoadOptions.q8_0();
-            default -> throw new IllegalArgumentException("quantize must be none or q8_0, got '" + spec.quantize() + "'");
-        };
+        LoadOptions options = LoadOptions.fromSetting(spec.quantize());
         Path dir;
         if (spec.builtin() != null && !spec.builtin().isBlank()) {
             if (!T5_NUMBERS.equals(spec.builtin())) {

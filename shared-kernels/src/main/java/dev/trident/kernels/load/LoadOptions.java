@@ -45,6 +45,15 @@ public record LoadOptions(boolean quantizeQ8_0, Predicate<String> quantizeWhen) 
     }
 
     /** Quantize {@link #MATRIX_WEIGHTS} to Q8_0. */
+    /** The services' {@code quantize} setting: {@code none} (weights as stored) or {@code q8_0} (quantized at load). */
+    public static LoadOptions fromSetting(String quantize) {
+        return switch (quantize == null ? "none" : quantize.toLowerCase(java.util.Locale.ROOT)) {
+            case "none" -> mapped();
+            case "q8_0" -> q8_0();
+            default -> throw new IllegalArgumentException("quantize must be none or q8_0, got '" + quantize + "'");
+        };
+    }
+
     public static LoadOptions q8_0() {
         return new LoadOptions(true, MATRIX_WEIGHTS);
     }
