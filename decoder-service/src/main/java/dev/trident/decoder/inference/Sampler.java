@@ -16,14 +16,16 @@ public final class Sampler {
     private final SplittableRandom random;
     private final int[] counts;
     private final float[] probabilities;
-    private final Integer[] order;
+    /** Candidates for top-k/top-p/min-p, as sortable keys: inverted probability bits above, token id below. */
+    private final long[] order;
 
     public Sampler(SamplingParams params, int vocabSize) {
         this.params = params;
         this.random = new SplittableRandom(params.seed() != null ? params.seed() : new SplittableRandom().nextLong());
         this.counts = new int[vocabSize];
         this.probabilities = new float[vocabSize];
-        this.order = params.isGreedy() ? null : new Integer[vocabSize];
+        boolean cuts = params.topK() > 0 || params.topP() < 1 || params.minP() > 0;
+        this.order = params.isGreedy() || !cuts ? null : new long[vocabSize];
     }
 
     /** Tokens the penalties count: the prompt for repetition (as HF), generated tokens for all three. */
@@ -57,10 +59,24 @@ public final class Sampler {
         }
         for (int i = 0; i < n; i++) {
             probabilities[i] /= (float) sum;
-            order[i] = i;
         }
-        // Stable order by probability (ties by id) so the draw depends only on the seed and the logits.
-        Arrays.sort(order, (a, b) -> probabilities[a] != probabilities[b] ? Float.compare(probabilities[b], probabilities[a]) : Integer.compare(a, b));
+        if (order == null) {
+            // No cut asked: draw over the whole distribution in id order, no sort needed.
+            double draw = random.nextDouble();
+            for (int i = 0; i < n; i++) {
+                draw -= probabilities[i];
+                if (draw <= 0) {
+                    return i;
+                }
+            }
+            return ArgMax.argMax(probabilities, 0, n);
+        }
+        // Most probable first, ties by id: a primitive sort of (probability, id) keys, so nothing is boxed.
+        // Probabilities are non-negative, so their float bits order like the floats; inverting them sorts descending.
+        for (int i = 0; i < n; i++) {
+            order[i] = ((long) (~Float.floatToRawIntBits(probabilities[i]) & 0x7fffffff) << 32) | i;
+        }
+        java.util.Arrays.sort(order);
         int keep = n;
         if (params.topK() > 0) {
             keep = Math.min(keep, params.topK());
@@ -68,7 +84,7 @@ public final class Sampler {
         if (params.topP() < 1) {
             double cumulative = 0;
             for (int i = 0; i < keep; i++) {
-                cumulative += probabilities[order[i]];
+                cumulative += probabilities[idOf(order[i])];
                 if (cumulative >= params.topP()) {
                     keep = i + 1;
                     break;
@@ -76,25 +92,29 @@ public final class Sampler {
             }
         }
         if (params.minP() > 0) {
-            float threshold = (float) (params.minP() * probabilities[order[0]]);
+            float threshold = (float) (params.minP() * probabilities[idOf(order[0])]);
             int i = 1;
-            while (i < keep && probabilities[order[i]] >= threshold) {
+            while (i < keep && probabilities[idOf(order[i])] >= threshold) {
                 i++;
             }
             keep = i;
         }
         double total = 0;
         for (int i = 0; i < keep; i++) {
-            total += probabilities[order[i]];
+            total += probabilities[idOf(order[i])];
         }
         double draw = random.nextDouble() * total;
         for (int i = 0; i < keep; i++) {
-            draw -= probabilities[order[i]];
+            draw -= probabilities[idOf(order[i])];
             if (draw <= 0) {
-                return order[i];
+                return idOf(order[i]);
             }
         }
-        return order[keep - 1];
+        return idOf(order[keep - 1]);
+    }
+
+    private static int idOf(long key) {
+        return (int) key;
     }
 
     private void applyPenalties(float[] logits) {
