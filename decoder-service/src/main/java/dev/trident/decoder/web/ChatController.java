@@ -75,10 +75,11 @@ public class ChatController {
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("the model's chat template refused the conversation: " + e.getMessage(), "messages");
         }
-        int[] prompt = model.tokenizer().encode(text, !model.chatTemplate().addsSpecialTokens()).ids();
+        int[] prompt = OpenAiRequests.truncated(model.tokenizer().encode(text, !model.chatTemplate().addsSpecialTokens()).ids(),
+                request, model);
         if (prompt.length >= model.contextLength()) {
             throw ApiException.invalid("This model's maximum context length is " + model.contextLength()
-                    + " tokens; the conversation has " + prompt.length + " tokens.", "messages");
+                    + " tokens; the conversation has " + prompt.length + " tokens (send truncate_prompt_tokens to keep only the last ones).", "messages");
         }
         if (request.path("n").asInt(1) != 1) {
             throw ApiException.invalid("only n = 1 is supported so far", "n");

@@ -63,10 +63,10 @@ public class CompletionsController {
             throw ApiException.invalid("request body must be a JSON object", null);
         }
         DecoderModel model = models.get(text(request, "model"));
-        int[] prompt = prompt(model, request.get("prompt"));
+        int[] prompt = OpenAiRequests.truncated(prompt(model, request.get("prompt")), request, model);
         if (prompt.length >= model.contextLength()) {
             throw ApiException.invalid("This model's maximum context length is " + model.contextLength()
-                    + " tokens; the prompt has " + prompt.length + " tokens.", "prompt");
+                    + " tokens; the prompt has " + prompt.length + " tokens (send truncate_prompt_tokens to keep only the last ones).", "prompt");
         }
         if (request.path("n").asInt(1) != 1) {
             throw ApiException.invalid("only n = 1 is supported so far", "n");

@@ -46,6 +46,22 @@ final class OpenAiRequests {
         }
     }
 
+    /**
+     * vLLM's {@code truncate_prompt_tokens}: keep only the last N prompt tokens (N below the context), so that a long
+     * conversation still fits; absent, the prompt is left whole (and a too long one is refused by the caller).
+     */
+    static int[] truncated(int[] prompt, JsonNode request, DecoderModel model) {
+        JsonNode keep = request.get("truncate_prompt_tokens");
+        if (keep == null || keep.isNull()) {
+            return prompt;
+        }
+        int n = keep.asInt(-1);
+        if (!keep.isIntegralNumber() || n < 1 || n >= model.contextLength()) {
+            throw ApiException.invalid("truncate_prompt_tokens must be between 1 and " + (model.contextLength() - 1), "truncate_prompt_tokens");
+        }
+        return prompt.length <= n ? prompt : java.util.Arrays.copyOfRange(prompt, prompt.length - n, prompt.length);
+    }
+
     static Map<String, Object> usage(int promptTokens, int completionTokens) {
         Map<String, Object> usage = new LinkedHashMap<>();
         usage.put("prompt_tokens", promptTokens);

@@ -117,6 +117,9 @@ class CompletionsApiTest {
         HttpResponse<String> response = post(tooLong.append("]}").toString());
         assertError(response, 400, "invalid_request_error");
         assertThat(json.readTree(response.body()).path("error").path("message").asString()).contains("512").contains("601");
+        String truncatedRequest = tooLong.substring(0, tooLong.length() - 1) + ", \"truncate_prompt_tokens\": 100, \"max_tokens\": 2}";
+        JsonNode truncated = ok(post(truncatedRequest));
+        assertThat(truncated.path("usage").path("prompt_tokens").asInt()).isEqualTo(100);
     }
 
     @Test
