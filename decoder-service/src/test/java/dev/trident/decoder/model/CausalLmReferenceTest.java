@@ -1,5 +1,7 @@
 package dev.trident.decoder.model;
 
+import dev.trident.kernels.testing.OracleReference;
+
 import dev.trident.kernels.blocks.KVCache;
 import dev.trident.kernels.load.LoadOptions;
 import dev.trident.kernels.ops.ArgMax;
@@ -26,25 +28,25 @@ class CausalLmReferenceTest {
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "gpt2-inner", "gpt2-layerscale", "llama", "llama-tied", "qwen2", "mistral"})
     void logitsCacheAndGreedyMatchTheReference(String name) throws Exception {
-        Path dir = ReferenceFiles.resource("/oracle/" + name);
+        Path dir = OracleReference.resource("/oracle/" + name);
         JsonNode root = new ObjectMapper().readTree(dir.resolve("reference.json").toFile());
         JsonNode outputs = root.path("outputs");
-        int[] prompt = ReferenceFiles.ints(root.path("inputs").path("input_ids").get(0));
+        int[] prompt = OracleReference.ints(root.path("inputs").path("input_ids").get(0));
         try (CausalLm model = CausalLms.load(dir, LoadOptions.mapped())) {
             int vocab = model.vocabSize();
 
             float[] logits = model.forward(prompt, model.newCache(), true);
-            ReferenceFiles.assertClose(name + " logits", logits, ReferenceFiles.floats(outputs.path("logits").path("data")));
+            OracleReference.assertClose(name + " logits", logits, OracleReference.floats(outputs.path("logits").path("data")));
 
             JsonNode kv = outputs.path("kv_cache");
             int prefix = kv.path("prefix_len").asInt();
             KVCache cache = model.newCache();
-            ReferenceFiles.assertClose(name + " prefix logits", model.forward(Arrays.copyOf(prompt, prefix), cache, true),
-                    ReferenceFiles.floats(kv.path("prefix_logits").path("data")));
-            float[] stepwise = ReferenceFiles.floats(kv.path("continuation_logits_token_by_token").path("data"));
-            int[] continuation = ReferenceFiles.ints(kv.path("continuation_ids").get(0));
+            OracleReference.assertClose(name + " prefix logits", model.forward(Arrays.copyOf(prompt, prefix), cache, true),
+                    OracleReference.floats(kv.path("prefix_logits").path("data")));
+            float[] stepwise = OracleReference.floats(kv.path("continuation_logits_token_by_token").path("data"));
+            int[] continuation = OracleReference.ints(kv.path("continuation_ids").get(0));
             for (int i = 0; i < continuation.length; i++) {
-                ReferenceFiles.assertClose(name + " cached step " + i, model.forward(new int[] {continuation[i]}, cache, false),
+                OracleReference.assertClose(name + " cached step " + i, model.forward(new int[] {continuation[i]}, cache, false),
                         Arrays.copyOfRange(stepwise, i * vocab, (i + 1) * vocab));
             }
 

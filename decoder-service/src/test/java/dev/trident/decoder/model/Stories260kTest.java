@@ -1,5 +1,7 @@
 package dev.trident.decoder.model;
 
+import dev.trident.kernels.testing.OracleReference;
+
 import dev.trident.kernels.load.LoadOptions;
 import dev.trident.kernels.tokenize.HfTokenizer;
 import dev.trident.kernels.tokenize.Tokenizer;
@@ -22,17 +24,17 @@ class Stories260kTest {
 
     @Test
     void reproducesTheReferenceLogitsGreedyRunsAndLlama2cText() throws Exception {
-        Path model = ReferenceFiles.resource("/models/stories260K");
+        Path model = OracleReference.resource("/models/stories260K");
         JsonNode reference = new ObjectMapper().readTree(
                 Stories260kTest.class.getResourceAsStream("/models/stories260K/reference.json"));
         try (CausalLm lm = CausalLms.load(model, LoadOptions.mapped()); Tokenizer tokenizer = HfTokenizer.open(model)) {
-            int[] prompt = ReferenceFiles.ints(reference.path("inputs").path("input_ids").get(0));
-            ReferenceFiles.assertClose("prompt logits", lm.forward(prompt, lm.newCache(), true),
-                    ReferenceFiles.floats(reference.path("outputs").path("logits").path("data")));
+            int[] prompt = OracleReference.ints(reference.path("inputs").path("input_ids").get(0));
+            OracleReference.assertClose("prompt logits", lm.forward(prompt, lm.newCache(), true),
+                    OracleReference.floats(reference.path("outputs").path("logits").path("data")));
 
             for (String run : List.of("greedy", "greedy_second_prompt")) {
                 JsonNode greedy = reference.path("outputs").path(run);
-                int[] ids = ReferenceFiles.ints(greedy.path("input_ids").get(0));
+                int[] ids = OracleReference.ints(greedy.path("input_ids").get(0));
                 List<Integer> generated = CausalLmReferenceTest.greedyIds(lm, ids, greedy.path("new_tokens").asInt());
                 assertThat(generated).as(run).isEqualTo(list(greedy.path("generated").get(0)));
                 assertThat(continuationText(tokenizer, ids, generated)).as(run + " text")
@@ -40,7 +42,7 @@ class Stories260kTest {
             }
 
             JsonNode llama2c = reference.path("llama2c_test_all_200");
-            int[] bos = ReferenceFiles.ints(llama2c.path("prompt_ids"));
+            int[] bos = OracleReference.ints(llama2c.path("prompt_ids"));
             List<Integer> story = CausalLmReferenceTest.greedyIds(lm, bos, llama2c.path("generated").size());
             assertThat(story).isEqualTo(list(llama2c.path("generated")));
             assertThat(tokenizer.decode(story.stream().mapToInt(Integer::intValue).toArray(), true))

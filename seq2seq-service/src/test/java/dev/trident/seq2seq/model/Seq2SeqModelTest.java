@@ -1,5 +1,7 @@
 package dev.trident.seq2seq.model;
 
+import dev.trident.kernels.testing.OracleReference;
+
 import dev.trident.kernels.load.CheckpointException;
 import dev.trident.kernels.load.LoadOptions;
 import org.junit.jupiter.api.Test;
@@ -45,7 +47,7 @@ class Seq2SeqModelTest {
     @ParameterizedTest
     @ValueSource(strings = {"t5", "t5-gated-gelu", "bart", "marian"})
     void paddingKeysDoNotChangeRealPositionsOrLogits(String name) throws Exception {
-        try (Seq2SeqLm model = Seq2SeqLms.load(ReferenceFiles.resource("/oracle/" + name), LoadOptions.mapped())) {
+        try (Seq2SeqLm model = Seq2SeqLms.load(OracleReference.resource("/oracle/" + name), LoadOptions.mapped())) {
             int[] ids = {30, 987, 486, 470, 1};
             int[] padded = Arrays.copyOf(ids, ids.length + 3);
             Arrays.fill(padded, ids.length, padded.length, model.padTokenId());
@@ -54,16 +56,16 @@ class Seq2SeqModelTest {
             EncoderOutput plain = model.encode(ids, null);
             EncoderOutput masked = model.encode(padded, mask);
             int d = model.hiddenSize();
-            ReferenceFiles.assertClose(name + " real rows", Arrays.copyOf(masked.hidden(), ids.length * d), plain.hidden());
+            OracleReference.assertClose(name + " real rows", Arrays.copyOf(masked.hidden(), ids.length * d), plain.hidden());
             int[] target = {model.decoderStartTokenId(), 14, 600};
-            ReferenceFiles.assertClose(name + " logits", model.decode(target, model.newDecoderState(masked), true),
+            OracleReference.assertClose(name + " logits", model.decode(target, model.newDecoderState(masked), true),
                     model.decode(target, model.newDecoderState(plain), true));
         }
     }
 
     @Test
     void aForkedStateContinuesIndependently() throws Exception {
-        try (Seq2SeqLm model = Seq2SeqLms.load(ReferenceFiles.resource("/oracle/t5"), LoadOptions.mapped())) {
+        try (Seq2SeqLm model = Seq2SeqLms.load(OracleReference.resource("/oracle/t5"), LoadOptions.mapped())) {
             EncoderOutput encoded = model.encode(new int[] {30, 987, 486, 1}, null);
             DecoderState state = model.newDecoderState(encoded);
             model.decode(new int[] {0, 14}, state, false);
@@ -74,14 +76,14 @@ class Seq2SeqModelTest {
             assertThat(state.length()).isEqualTo(3);
             float[] full = model.decode(new int[] {0, 14, 600}, model.newDecoderState(encoded), false);
             float[] fullOther = model.decode(new int[] {0, 14, 302}, model.newDecoderState(encoded), false);
-            ReferenceFiles.assertClose("fork", viaFork, full);
-            ReferenceFiles.assertClose("original after fork", other, fullOther);
+            OracleReference.assertClose("fork", viaFork, full);
+            OracleReference.assertClose("original after fork", other, fullOther);
         }
     }
 
     @Test
     void anUnknownModelTypeIsRefusedByName(@TempDir Path dir) throws Exception {
-        Path source = ReferenceFiles.resource("/oracle/t5");
+        Path source = OracleReference.resource("/oracle/t5");
         Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"gpt2\"}");
         Files.copy(source.resolve("model.safetensors"), dir.resolve("model.safetensors"));
         assertThatThrownBy(() -> Seq2SeqLms.load(dir, LoadOptions.mapped()))

@@ -1,5 +1,7 @@
 package dev.trident.seq2seq.model;
 
+import dev.trident.kernels.testing.OracleReference;
+
 import dev.trident.kernels.load.LoadOptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,38 +26,38 @@ class Seq2SeqReferenceTest {
     @ParameterizedTest
     @ValueSource(strings = {"t5", "t5-gated-gelu", "bart", "marian"})
     void encoderLogitsCacheGreedyAndBeamMatchTheReference(String name) throws Exception {
-        Path dir = ReferenceFiles.resource("/oracle/" + name);
+        Path dir = OracleReference.resource("/oracle/" + name);
         JsonNode root = new ObjectMapper().readTree(dir.resolve("reference.json").toFile());
         JsonNode inputs = root.path("inputs");
         JsonNode outputs = root.path("outputs");
-        int[] inputIds = ReferenceFiles.ints(inputs.path("input_ids").get(0));
-        int[] decoderInput = ReferenceFiles.ints(inputs.path("decoder_input_ids").get(0));
+        int[] inputIds = OracleReference.ints(inputs.path("input_ids").get(0));
+        int[] decoderInput = OracleReference.ints(inputs.path("decoder_input_ids").get(0));
         try (Seq2SeqLm model = Seq2SeqLms.load(dir, LoadOptions.mapped())) {
             int vocab = model.vocabSize();
             assertThat(model.decoderStartTokenId()).isEqualTo(inputs.path("decoder_start_token_id").asInt());
 
             EncoderOutput encoded = model.encode(inputIds, null);
-            ReferenceFiles.assertClose(name + " encoder last hidden state", encoded.hidden(),
-                    ReferenceFiles.floats(outputs.path("encoder_last_hidden_state").path("data")));
+            OracleReference.assertClose(name + " encoder last hidden state", encoded.hidden(),
+                    OracleReference.floats(outputs.path("encoder_last_hidden_state").path("data")));
 
             float[] logits = model.decode(decoderInput, model.newDecoderState(encoded), true);
-            ReferenceFiles.assertClose(name + " logits", logits, ReferenceFiles.floats(outputs.path("logits").path("data")));
+            OracleReference.assertClose(name + " logits", logits, OracleReference.floats(outputs.path("logits").path("data")));
 
             JsonNode kv = outputs.path("kv_cache");
             int prefix = kv.path("prefix_len").asInt();
             DecoderState state = model.newDecoderState(encoded);
-            ReferenceFiles.assertClose(name + " prefix logits", model.decode(Arrays.copyOf(decoderInput, prefix), state, true),
-                    ReferenceFiles.floats(kv.path("prefix_logits").path("data")));
-            float[] stepwise = ReferenceFiles.floats(kv.path("continuation_logits_token_by_token").path("data"));
-            int[] continuation = ReferenceFiles.ints(kv.path("continuation_ids").get(0));
+            OracleReference.assertClose(name + " prefix logits", model.decode(Arrays.copyOf(decoderInput, prefix), state, true),
+                    OracleReference.floats(kv.path("prefix_logits").path("data")));
+            float[] stepwise = OracleReference.floats(kv.path("continuation_logits_token_by_token").path("data"));
+            int[] continuation = OracleReference.ints(kv.path("continuation_ids").get(0));
             for (int i = 0; i < continuation.length; i++) {
-                ReferenceFiles.assertClose(name + " cached step " + i, model.decode(new int[] {continuation[i]}, state, false),
+                OracleReference.assertClose(name + " cached step " + i, model.decode(new int[] {continuation[i]}, state, false),
                         Arrays.copyOfRange(stepwise, i * vocab, (i + 1) * vocab));
             }
 
             JsonNode greedy = outputs.path("greedy");
             assertThat(Generation.greedy(model, encoded, greedy.path("new_tokens").asInt(), -1)).as(name + " greedy")
-                    .containsExactly(ReferenceFiles.ints(greedy.path("sequence").get(0)));
+                    .containsExactly(OracleReference.ints(greedy.path("sequence").get(0)));
 
             JsonNode beam = outputs.path("beam");
             int beams = beam.path("num_beams").asInt();
@@ -64,7 +66,7 @@ class Seq2SeqReferenceTest {
             assertThat(found).hasSize(beam.path("sequences").size());
             for (int i = 0; i < found.size(); i++) {
                 assertThat(found.get(i).sequence()).as(name + " beam " + i)
-                        .containsExactly(ReferenceFiles.ints(beam.path("sequences").get(i)));
+                        .containsExactly(OracleReference.ints(beam.path("sequences").get(i)));
                 assertThat(found.get(i).score()).as(name + " beam score " + i)
                         .isCloseTo((float) beam.path("sequences_scores").get(i).asDouble(), within(1e-4f));
             }

@@ -1,5 +1,7 @@
 package dev.trident.seq2seq.model;
 
+import dev.trident.kernels.testing.OracleReference;
+
 import dev.trident.kernels.load.LoadOptions;
 import dev.trident.kernels.ops.TopK;
 import dev.trident.kernels.tokenize.HfTokenizer;
@@ -33,14 +35,14 @@ class T5NumbersReferenceTest {
             for (JsonNode c : root.path("cases")) {
                 String input = c.path("input_text").asText();
                 int[] ids = tokenizer.encode(input, true).ids();
-                assertThat(ids).as(input + " ids").containsExactly(ReferenceFiles.ints(c.path("input_ids").get(0)));
+                assertThat(ids).as(input + " ids").containsExactly(OracleReference.ints(c.path("input_ids").get(0)));
 
                 EncoderOutput encoded = lm.encode(ids, null);
-                ReferenceFiles.assertClose(input + " encoder", encoded.hidden(),
-                        ReferenceFiles.floats(c.path("encoder_last_hidden_state").path("data")));
+                OracleReference.assertClose(input + " encoder", encoded.hidden(),
+                        OracleReference.floats(c.path("encoder_last_hidden_state").path("data")));
 
                 int[] greedy = Generation.greedy(lm, encoded, greedySettings.path("max_new_tokens").asInt(), lm.eosTokenId());
-                assertThat(greedy).as(input + " greedy").containsExactly(ReferenceFiles.ints(c.path("greedy").path("sequence").get(0)));
+                assertThat(greedy).as(input + " greedy").containsExactly(OracleReference.ints(c.path("greedy").path("sequence").get(0)));
                 assertThat(tokenizer.decode(greedy, true)).isEqualTo(c.path("greedy").path("text").asText());
                 assertTopFiveAlongGreedyPath(lm, encoded, greedy, c.path("greedy").path("steps_top5"), input);
 
@@ -50,7 +52,7 @@ class T5NumbersReferenceTest {
                         beamSettings.path("length_penalty").asDouble(), beamSettings.path("early_stopping").asBoolean(),
                         lm.eosTokenId(), beamSettings.path("num_return_sequences").asInt()));
                 assertThat(best).hasSize(1);
-                assertThat(best.get(0).sequence()).as(input + " beam").containsExactly(ReferenceFiles.ints(beam.path("sequence").get(0)));
+                assertThat(best.get(0).sequence()).as(input + " beam").containsExactly(OracleReference.ints(beam.path("sequence").get(0)));
                 assertThat(tokenizer.decode(best.get(0).sequence(), true)).isEqualTo(beam.path("text").asText());
                 // The scores are tiny (the model is sure), so 1e-4 alone would not notice a wrong length divisor (HF divides
                 // by the generated length counting the eos): compare within 1 % too. Closer is float rounding order.
@@ -71,9 +73,9 @@ class T5NumbersReferenceTest {
             int[] ids = new int[5];
             float[] values = new float[5];
             TopK.topK(logits, 0, lm.vocabSize(), 5, ids, values);
-            assertThat(ids).as(input + " step " + i + " top 5").containsExactly(ReferenceFiles.ints(steps.get(i).path("ids")));
-            ReferenceFiles.assertClose(input + " step " + i + " top-5 logits", values,
-                    ReferenceFiles.floats(steps.get(i).path("values")));
+            assertThat(ids).as(input + " step " + i + " top 5").containsExactly(OracleReference.ints(steps.get(i).path("ids")));
+            OracleReference.assertClose(input + " step " + i + " top-5 logits", values,
+                    OracleReference.floats(steps.get(i).path("values")));
         }
     }
 }

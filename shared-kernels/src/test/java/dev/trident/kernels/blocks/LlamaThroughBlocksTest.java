@@ -1,5 +1,7 @@
 package dev.trident.kernels.blocks;
 
+import dev.trident.kernels.testing.OracleReference;
+
 import dev.trident.kernels.load.Checkpoint;
 import dev.trident.kernels.load.LlamaConfig;
 import dev.trident.kernels.ops.Activation;
@@ -12,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,7 +35,7 @@ class LlamaThroughBlocksTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path dir = oracle("llama");
+        Path dir = OracleReference.resource("/oracle/llama");
         checkpoint = Checkpoint.open(dir);
         JsonNode root = new ObjectMapper().readTree(dir.resolve("reference.json").toFile());
         reference = root.path("outputs");
@@ -52,7 +53,7 @@ class LlamaThroughBlocksTest {
         int[] prompt = referenceInputIds();
         KVCache cache = model.newCache();
         float[] logits = model.forward(prompt, cache);
-        assertClose(logits, floats(reference.path("logits").path("data")));
+        OracleReference.assertClose("logits", logits, OracleReference.floats(reference.path("logits").path("data")));
     }
 
     @Test
@@ -62,14 +63,14 @@ class LlamaThroughBlocksTest {
         int[] ids = referenceInputIds();
         int[] prefix = Arrays.copyOf(ids, prefixLength);
         KVCache cache = model.newCache();
-        assertClose(model.forward(prefix, cache), floats(kv.path("prefix_logits").path("data")));
+        OracleReference.assertClose("prefix logits", model.forward(prefix, cache), OracleReference.floats(kv.path("prefix_logits").path("data")));
 
-        float[] expected = floats(kv.path("continuation_logits_token_by_token").path("data"));
+        float[] expected = OracleReference.floats(kv.path("continuation_logits_token_by_token").path("data"));
         int vocab = model.vocab;
         JsonNode continuation = kv.path("continuation_ids").get(0);
         for (int i = 0; i < continuation.size(); i++) {
             float[] step = model.forward(new int[] {continuation.get(i).asInt()}, cache);
-            assertClose(step, Arrays.copyOfRange(expected, i * vocab, (i + 1) * vocab));
+            OracleReference.assertClose("cached step " + i, step, Arrays.copyOfRange(expected, i * vocab, (i + 1) * vocab));
         }
         assertThat(cache.length()).isEqualTo(prefixLength + continuation.size());
     }
@@ -190,31 +191,5 @@ class LlamaThroughBlocksTest {
             ids[i] = row.get(i).asInt();
         }
         return ids;
-    }
-
-    private static float[] floats(JsonNode data) {
-        float[] out = new float[data.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) data.get(i).asDouble();
-        }
-        return out;
-    }
-
-    private static void assertClose(float[] actual, float[] expected) {
-        assertThat(actual).hasSameSizeAs(expected);
-        float maxRef = 0;
-        for (float e : expected) {
-            maxRef = Math.max(maxRef, Math.abs(e));
-        }
-        float tolerance = 1e-4f * Math.max(1f, maxRef);
-        float worst = 0;
-        for (int i = 0; i < actual.length; i++) {
-            worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-        }
-        assertThat(worst).as("max |x - ref| (tolerance %s)", tolerance).isLessThanOrEqualTo(tolerance);
-    }
-
-    static Path oracle(String name) throws URISyntaxException {
-        return Path.of(LlamaThroughBlocksTest.class.getResource("/oracle/" + name + "/config.json").toURI()).getParent();
     }
 }

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * HF {@code LlamaConfig} (transformers' configuration_llama.py) with every default written out, so that a
- * config.json that omits a key binds to what transformers would use. Also the shape of the shared end-to-end check.
+ * config.json that omits a key binds to what transformers would use. Test code: the shared end-to-end check composes a
+ * Llama from the blocks with it; the served architecture and its config live in the decoder service.
  *
  * <p>Defaults: vocab_size 32000, hidden_size 4096, intermediate_size 11008, num_hidden_layers 32,
  * num_attention_heads 32, num_key_value_heads = num_attention_heads, head_dim = hidden_size / num_attention_heads,

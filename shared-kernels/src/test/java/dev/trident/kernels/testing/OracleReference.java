@@ -1,4 +1,4 @@
-package dev.trident.seq2seq.model;
+package dev.trident.kernels.testing;
 
 import tools.jackson.databind.JsonNode;
 
@@ -7,17 +7,21 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Reading reference.json arrays and comparing with the oracle's tolerance. */
-final class ReferenceFiles {
+/**
+ * Reading the oracle's reference.json arrays and comparing with its tolerance. Shared with the services' golden
+ * tests through shared-kernels' test jar.
+ */
+public final class OracleReference {
 
-    private ReferenceFiles() {
+    private OracleReference() {
     }
 
-    static Path resource(String folder) throws URISyntaxException {
-        return Path.of(ReferenceFiles.class.getResource(folder + "/config.json").toURI()).getParent();
+    /** A classpath folder holding a {@code config.json} (test resources are files, so a path). */
+    public static Path resource(String folder) throws URISyntaxException {
+        return Path.of(OracleReference.class.getResource(folder + "/config.json").toURI()).getParent();
     }
 
-    static float[] floats(JsonNode data) {
+    public static float[] floats(JsonNode data) {
         float[] out = new float[data.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) data.get(i).asDouble();
@@ -25,7 +29,7 @@ final class ReferenceFiles {
         return out;
     }
 
-    static int[] ints(JsonNode data) {
+    public static int[] ints(JsonNode data) {
         int[] out = new int[data.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = data.get(i).asInt();
@@ -33,8 +37,8 @@ final class ReferenceFiles {
         return out;
     }
 
-    /** {@code max|x - ref| <= 1e-4 · max(1, max|ref|)}, elementwise. */
-    static void assertClose(String what, float[] actual, float[] expected) {
+    /** {@code max|x - ref| <= 1e-4 · max(1, max|ref|)}, elementwise (the oracle README's tolerance). */
+    public static void assertClose(String what, float[] actual, float[] expected) {
         assertThat(actual).as(what + " size").hasSameSizeAs(expected);
         float maxRef = 0;
         for (float e : expected) {
