@@ -1,7 +1,6 @@
 package dev.trident.seq2seq.inference;
 
 import dev.trident.kernels.load.BundledModel;
-import dev.trident.kernels.load.HfConfig;
 import dev.trident.kernels.load.LoadOptions;
 import dev.trident.kernels.tokenize.HfTokenizer;
 import dev.trident.kernels.tokenize.Tokenizer;
@@ -77,22 +76,11 @@ public class Seq2SeqRegistry implements AutoCloseable {
                 tokenizer = HfTokenizer.open(dir);
             }
             return new Seq2SeqModel(id, lm, tokenizer, spec.translations(), spec.summarizePrefix(), spec.maxSourceTokens(),
-                    defaultMaxNewTokens(dir));
+                    GenerationDefaults.read(dir));
         } catch (RuntimeException e) {
             lm.close();
             throw e;
         }
-    }
-
-    /** generation_config.json's {@code max_length} counts the decoder start token; HF's own default is 20. */
-    private static int defaultMaxNewTokens(Path dir) {
-        Path generation = dir.resolve("generation_config.json");
-        if (!Files.isRegularFile(generation)) {
-            return 20;
-        }
-        HfConfig config = HfConfig.read(generation);
-        Integer maxNew = config.getIntOrNull("max_new_tokens");
-        return maxNew != null ? maxNew : Math.max(1, config.getInt("max_length", 20) - 1);
     }
 
     public Seq2SeqModel get(String id) {

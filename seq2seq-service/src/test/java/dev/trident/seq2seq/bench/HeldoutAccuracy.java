@@ -33,7 +33,7 @@ public final class HeldoutAccuracy {
                 HeldoutAccuracy.class);
         Tokenizer tokenizer = HfTokenizer.open(dir);
         try (Seq2SeqModel model = new Seq2SeqModel("t5-numbers-en-fr", Seq2SeqLms.load(dir, LoadOptions.mapped()), tokenizer,
-                List.of(), null, 128, 23)) {
+                List.of(), null, 128, dev.trident.seq2seq.inference.GenerationDefaults.HF)) {
             List<String> lines = Files.readAllLines(heldout);
             int[][] hits = new int[2][2]; // [direction en-fr / fr-en][total, correct]
             long start = System.nanoTime();
@@ -43,7 +43,7 @@ public final class HeldoutAccuracy {
                 String expected = line.substring(tab + 1);
                 int direction = input.startsWith("translate English to French") ? 0 : 1;
                 int[] ids = tokenizer.encode(input, true).ids();
-                String got = model.generate(ids, beam ? 4 : 1, 23, 1.0, false, 1).getFirst().text();
+                String got = model.generate(ids, model.options(beam ? 4 : 1, 23, 1.0, false, 1)).getFirst().text();
                 hits[direction][0]++;
                 if (got.equals(expected)) {
                     hits[direction][1]++;
