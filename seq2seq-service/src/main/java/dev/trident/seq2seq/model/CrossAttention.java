@@ -2,6 +2,7 @@ package dev.trident.seq2seq.model;
 
 import dev.trident.kernels.blocks.Linear;
 import dev.trident.kernels.ops.Attention;
+import dev.trident.kernels.ops.MatVecRows;
 
 /**
  * Decoder-to-encoder attention: queries from the decoder rows, keys and values projected once from the encoder's
@@ -52,5 +53,24 @@ final class CrossAttention {
         Attention.attend(shape, queries, 0, rows, 0, keys, values, 0, encoder.length(), encoder.keyValid(), null, 0,
                 attended, 0);
         output.forward(attended, 0, rows, out, outOff);
+    }
+
+    /**
+     * One query row for each of {@code rows} states (a batched decoder step): row {@code i} of {@code x} attends over
+     * {@code states[i]}'s encoder, bit for bit {@link #forward} of that row alone (bias-free projections only: T5).
+     */
+    void forwardRows(float[] x, int rows, DecoderState[] states, int layer, float[] out) {
+        int width = shape.heads() * shape.headDim();
+        if (queries.length < rows * width) {
+            queries = new float[rows * width];
+            attended = new float[rows * width];
+        }
+        MatVecRows.matVecRows(query.weight(), x, 0, rows, queries, 0);
+        for (int i = 0; i < rows; i++) {
+            EncoderOutput encoder = states[i].encoder();
+            Attention.attend(shape, queries, i * width, 1, 0, states[i].crossKeys(layer), states[i].crossValues(layer), 0,
+                    encoder.length(), encoder.keyValid(), null, 0, attended, i * width);
+        }
+        MatVecRows.matVecRows(output.weight(), attended, 0, rows, out, 0);
     }
 }
