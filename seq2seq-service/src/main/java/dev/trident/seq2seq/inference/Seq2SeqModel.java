@@ -3,7 +3,6 @@ package dev.trident.seq2seq.inference;
 import dev.trident.kernels.tokenize.Tokenizer;
 import dev.trident.seq2seq.config.Seq2SeqSettings.Translation;
 import dev.trident.seq2seq.model.DecodingOptions;
-import dev.trident.seq2seq.model.EncoderOutput;
 import dev.trident.seq2seq.model.Generation;
 import dev.trident.seq2seq.model.Seq2SeqLm;
 
@@ -11,7 +10,8 @@ import java.util.List;
 
 /**
  * A served encoder-decoder model: the architecture, its tokenizer (null: ids-only mode), the language pairs and task
- * prefixes it was trained with, and generation_config's decoding defaults. Requests on one model run one at a time.
+ * prefixes it was trained with, and generation_config's decoding defaults. Concurrent requests are decoded together
+ * by one {@link DecodeScheduler} per model.
  */
 public final class Seq2SeqModel implements AutoCloseable {
 
@@ -26,9 +26,18 @@ public final class Seq2SeqModel implements AutoCloseable {
     private final String summarizePrefix;
     private final int maxSourceTokens;
     private final GenerationDefaults defaults;
+    private final DecodeScheduler scheduler;
 
     public Seq2SeqModel(String id, Seq2SeqLm lm, Tokenizer tokenizer, List<Translation> translations, String summarizePrefix,
                         int maxSourceTokens, GenerationDefaults defaults) {
+        this(id, lm, tokenizer, translations, summarizePrefix, maxSourceTokens, defaults, DEFAULT_MAX_BATCH_ROWS);
+    }
+
+    /** Rows (beams, samples, requests) one decoder step takes at most, unless configured. */
+    public static final int DEFAULT_MAX_BATCH_ROWS = 64;
+
+    public Seq2SeqModel(String id, Seq2SeqLm lm, Tokenizer tokenizer, List<Translation> translations, String summarizePrefix,
+                        int maxSourceTokens, GenerationDefaults defaults, int maxBatchRows) {
         this.id = id;
         this.lm = lm;
         this.tokenizer = tokenizer;
@@ -36,6 +45,7 @@ public final class Seq2SeqModel implements AutoCloseable {
         this.summarizePrefix = summarizePrefix;
         this.maxSourceTokens = maxSourceTokens;
         this.defaults = defaults;
+        this.scheduler = new DecodeScheduler(id, lm, maxBatchRows);
     }
 
     public String id() {
@@ -71,11 +81,22 @@ public final class Seq2SeqModel implements AutoCloseable {
      * Encodes once, then decodes as {@code options} say (greedy, sampling, beam search, beam sampling), returning
      * {@code numReturnSequences} sequences, best first for beams.
      */
-    public synchronized List<Output> generate(int[] inputIds, DecodingOptions options) {
-        EncoderOutput encoded = lm.encode(inputIds, null);
-        return Generation.generate(lm, encoded, options).stream()
-                .map(h -> output(h.sequence(), options.beams() ? h.score() : null))
-                .toList();
+    public List<Output> generate(int[] inputIds, DecodingOptions options) {
+        List<Generation.Hypothesis> found;
+        try {
+            found = scheduler.submit(inputIds, options).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+        return found.stream().map(h -> output(h.sequence(), options.beams() ? h.score() : null)).toList();
+    }
+
+    /** Decoder steps run, rows decoded and the widest step so far (how much the scheduler batched). */
+    public long[] decodeCounters() {
+        return new long[] {scheduler.steps(), scheduler.rows(), scheduler.widestStep()};
     }
 
     /** HF's options for this model: its eos, the rest as given. */
@@ -97,6 +118,7 @@ public final class Seq2SeqModel implements AutoCloseable {
 
     @Override
     public void close() {
+        scheduler.close();
         lm.close();
         if (tokenizer != null) {
             tokenizer.close();

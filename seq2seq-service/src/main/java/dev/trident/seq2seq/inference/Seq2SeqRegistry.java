@@ -37,7 +37,7 @@ public class Seq2SeqRegistry implements AutoCloseable {
     public Seq2SeqRegistry(Seq2SeqSettings settings, Environment environment) {
         String quickTrial = environment.getProperty("model");
         List<ModelSpec> specs = quickTrial != null && !quickTrial.isBlank()
-                ? List.of(new ModelSpec(null, quickTrial, null, "none", List.of(), null, 512))
+                ? List.of(new ModelSpec(null, quickTrial, null, "none", List.of(), null, 512, Seq2SeqModel.DEFAULT_MAX_BATCH_ROWS))
                 : settings.models();
         try {
             for (ModelSpec spec : specs) {
@@ -76,7 +76,7 @@ public class Seq2SeqRegistry implements AutoCloseable {
                 tokenizer = HfTokenizer.open(dir);
             }
             return new Seq2SeqModel(id, lm, tokenizer, spec.translations(), spec.summarizePrefix(), spec.maxSourceTokens(),
-                    GenerationDefaults.read(dir));
+                    GenerationDefaults.read(dir), spec.maxBatchRows());
         } catch (RuntimeException e) {
             lm.close();
             throw e;
