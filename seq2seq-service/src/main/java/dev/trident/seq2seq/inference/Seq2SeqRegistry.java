@@ -3,6 +3,7 @@ package dev.trident.seq2seq.inference;
 import dev.trident.kernels.load.BundledModel;
 import dev.trident.kernels.load.LoadOptions;
 import dev.trident.kernels.tokenize.HfTokenizer;
+import dev.trident.kernels.tokenize.MarianTokenizer;
 import dev.trident.kernels.tokenize.Tokenizer;
 import dev.trident.seq2seq.config.Seq2SeqSettings;
 import dev.trident.seq2seq.config.Seq2SeqSettings.ModelSpec;
@@ -74,6 +75,8 @@ public class Seq2SeqRegistry implements AutoCloseable {
         try {
             if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
                 tokenizer = HfTokenizer.open(dir);
+            } else if (MarianTokenizer.present(dir)) {
+                tokenizer = MarianTokenizer.open(dir); // a Marian checkpoint's own source.spm/target.spm + vocab.json
             }
             return new Seq2SeqModel(id, lm, tokenizer, spec.translations(), spec.summarizePrefix(), spec.maxSourceTokens(),
                     GenerationDefaults.read(dir), spec.maxBatchRows());

@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  *       {@code ▁} → space, trimmed, and HF's {@code clean_up_tokenization} unless tokenizer_config.json turns
  *       {@code clean_up_tokenization_spaces} off.</li>
  * </ul>
- * Not covered: {@code separate_vocabs} checkpoints (a {@code target_vocab.json}).
+ * An id that vocab.json lacks decodes as {@code <unk>}, as in HF. Not covered: {@code separate_vocabs} checkpoints (a
+ * {@code target_vocab.json}).
  */
 public final class MarianTokenizer implements Tokenizer {
 
@@ -207,7 +208,8 @@ public final class MarianTokenizer implements Tokenizer {
         StringBuilder out = new StringBuilder();
         List<String> run = new ArrayList<>();
         for (int id : ids) {
-            String piece = idToToken(id);
+            // HF: decoder.get(id, unk_token), so an id past vocab.json (a model with a larger output) is unknown.
+            String piece = id >= 0 && id < pieces.length && pieces[id] != null ? pieces[id] : pieces[unk];
             boolean special = specialTokens.contains(piece);
             if (special && skipSpecialTokens) {
                 continue;

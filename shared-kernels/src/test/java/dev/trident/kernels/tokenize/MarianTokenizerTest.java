@@ -155,5 +155,6 @@ class MarianTokenizerTest {
         MarianTokenizer small = MarianTokenizer.open(other);
         assertThat(small.encodeIds("six cent", true)).containsExactly(2, 1, 0);
         assertThat(small.decode(new int[] {2, 1, 0}, true)).isEqualTo("six");
+        assertThat(small.decode(new int[] {2, 77, 0}, false)).as("an id past vocab.json").isEqualTo("six<unk> </s>");
     }
 }
