@@ -139,7 +139,7 @@ public final class T5Model implements Seq2SeqLm {
                     Linear.withoutBias(weights.tensor(c + "k.weight", inner, d)),
                     Linear.withoutBias(weights.tensor(c + "v.weight", inner, d)),
                     Linear.withoutBias(weights.tensor(c + "o.weight", d, inner)),
-                    heads, config.dKv(), 1f);
+                    heads, config.dKv(), 1f, null, null);
             decoderFfNorm[l] = new RmsNorm(weights.tensor(p + "2.layer_norm.weight", d), d, eps);
             decoderFf[l] = feedForward(weights, p + "2.DenseReluDense.");
         }
