@@ -17,6 +17,10 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class DecodingParameters {
 
+    /** Bounds on what one request may ask for, so that it cannot claim unbounded memory. */
+    static final int MAX_NEW_TOKENS = 2048;
+    static final int MAX_BEAMS_OR_SEQUENCES = 64;
+
     private DecodingParameters() {
     }
 
@@ -32,6 +36,14 @@ final class DecodingParameters {
         }
         boolean doSample = present(request, "do_sample") ? bool(request, "do_sample") : defaults.doSample();
         long seed = present(request, "seed") ? longValue(request, "seed") : doSample ? ThreadLocalRandom.current().nextLong(1L << 53) : 0L;
+        if (maxNewTokens > MAX_NEW_TOKENS) {
+            throw ApiException.invalid("max_new_tokens (or max_length - 1) must be at most " + MAX_NEW_TOKENS + ", not " + maxNewTokens);
+        }
+        for (String field : new String[] {"num_beams", "num_return_sequences"}) {
+            if (present(request, field) && integer(request, field) > MAX_BEAMS_OR_SEQUENCES) {
+                throw ApiException.invalid("'" + field + "' must be at most " + MAX_BEAMS_OR_SEQUENCES);
+            }
+        }
         try {
             return new DecodingOptions(maxNewTokens,
                     present(request, "min_new_tokens") ? integer(request, "min_new_tokens") : defaults.minNewTokens(),

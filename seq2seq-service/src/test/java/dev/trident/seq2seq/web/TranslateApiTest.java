@@ -118,7 +118,8 @@ class TranslateApiTest {
         Object[][] bad = {{"do_sample", true, "temperature", 0}, {"do_sample", true, "top_p", 1.5},
                 {"do_sample", true, "top_k", -3}, {"num_return_sequences", 2}, {"num_beams", 2, "num_return_sequences", 3},
                 {"early_stopping", "sometimes"}, {"num_beams", "four"}, {"min_new_tokens", -1}, {"max_new_tokens", 0},
-                {"no_repeat_ngram_size", 1.5}, {"do_sample", "yes"}, {"length_penalty", "long"}, {"max_length", 1}};
+                {"no_repeat_ngram_size", 1.5}, {"do_sample", "yes"}, {"length_penalty", "long"}, {"max_length", 1},
+                {"max_new_tokens", 1_000_000}, {"num_beams", 500}};
         for (Object[] fields : bad) {
             HttpResponse<String> response = post("/v1/translate", with(base, fields));
             assertThat(response.statusCode()).as(java.util.Arrays.toString(fields)).isEqualTo(400);
