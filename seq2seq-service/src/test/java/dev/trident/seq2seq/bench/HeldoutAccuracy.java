@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * Exact-match accuracy of the default model over {@code heldout.tsv} (40 000 {@code input<TAB>expected} pairs, both
  * directions), greedy and optionally beam 4, to compare with the accuracy its reference.json reports.
- * Run with {@code ops/bench/seq2seq-heldout [PATH_TO_heldout.tsv] [--beam]}.
+ * Run with {@code ops/bench/seq2seq-heldout [PATH_TO_heldout.tsv] [--beam]}; the line goes to
+ * {@code ops/bench/results/seq2seq-heldout-<mode>-<date>.txt} too.
  */
 public final class HeldoutAccuracy {
 
@@ -50,9 +51,16 @@ public final class HeldoutAccuracy {
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("%s over %d pairs in %.0f s: English->French %.3f %% (%d/%d), French->English %.3f %% (%d/%d)%n",
+            String result = String.format("%s over %d pairs in %.0f s: English->French %.3f %% (%d/%d), French->English %.3f %% (%d/%d)",
                     beam ? "beam 4" : "greedy", lines.size(), seconds,
                     100.0 * hits[0][1] / hits[0][0], hits[0][1], hits[0][0], 100.0 * hits[1][1] / hits[1][0], hits[1][1], hits[1][0]);
+            System.out.println(result);
+            Path out = Path.of("ops/bench/results/seq2seq-heldout-" + (beam ? "beam4-" : "greedy-")
+                    + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm")) + ".txt");
+            if (Files.isDirectory(Path.of("ops/bench/results"))) {
+                Files.writeString(out, result + System.lineSeparator());
+                System.out.println("written to " + out);
+            }
         }
     }
 }
