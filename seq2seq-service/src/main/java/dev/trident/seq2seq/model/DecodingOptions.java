@@ -69,11 +69,6 @@ public record DecodingOptions(int maxNewTokens, int minNewTokens, int minLength,
         return numBeams > 1;
     }
 
-    /** Whether any of HF's logits warpers acts: they are only built when sampling. */
-    boolean warps() {
-        return doSample && (temperature != 1.0 || topK != 0 || topP < 1.0);
-    }
-
     public DecodingOptions withNumBeams(int beams, int returnSequences) {
         return new DecodingOptions(maxNewTokens, minNewTokens, minLength, beams, returnSequences, lengthPenalty,
                 earlyStopping, noRepeatNgramSize, doSample, temperature, topK, topP, seed, eosTokenId);
