@@ -245,8 +245,8 @@ public final class Seq2SeqBench {
                 say(String.format("| %d | %.1f | %.2f | %.1f | %.2f |", rows, best, best / rows, gbPerSecond,
                         gbPerSecond / bandwidth));
             }
-            say("(a step reads every decoder weight once whatever the row count, so rows > 1 run above 1.0 of the"
-                    + " bandwidth per row: 'weight GB/s' is the decoder weight bytes over the step time)");
+            say("(weight GB/s: the decoder weight bytes one step reads, once whatever its row count, over the step time;"
+                    + " R rows decoded one at a time would read them R times)");
         }
     }
 
