@@ -168,24 +168,25 @@ class DecoderReplicasIT {
     @Test
     @Order(2)
     void theFirstStreamedChunkArrivesThroughTheGatewayAboutAsSoonAsDirectly() throws Exception {
-        URI direct = decoders.getFirst().url().resolve("/v1/chat/completions");
+        // Requests without a session rotate over the three replicas: the direct ones do the same, interleaved with
+        // them, so that both see the same replicas in the same state.
         URI viaGateway = URI.create("http://127.0.0.1:" + port + "/v1/chat/completions");
-        for (int warmUp = 0; warmUp < 5; warmUp++) {
-            firstChunkMillis(direct);
+        for (int warmUp = 0; warmUp < 9; warmUp++) {
+            firstChunkMillis(decoders.get(warmUp % 3).url().resolve("/v1/chat/completions"));
             firstChunkMillis(viaGateway);
         }
-        double[] directMs = new double[15];
-        double[] gatewayMs = new double[15];
+        double[] directMs = new double[21];
+        double[] gatewayMs = new double[21];
         for (int i = 0; i < directMs.length; i++) {
-            directMs[i] = firstChunkMillis(direct);
+            directMs[i] = firstChunkMillis(decoders.get(i % 3).url().resolve("/v1/chat/completions"));
             gatewayMs[i] = firstChunkMillis(viaGateway);
         }
         double directMedian = median(directMs);
         double gatewayMedian = median(gatewayMs);
-        System.out.printf("[replicas-it] first streamed chunk, median of 15: direct %.1f ms, through the gateway %.1f ms%n",
-                directMedian, gatewayMedian);
-        // Generous: one extra loopback hop plus the gateway's routing, on a shared machine.
-        assertThat(gatewayMedian).isLessThan(directMedian + 150);
+        System.out.printf("[replicas-it] first streamed chunk, median of 21: direct %.1f ms, through the gateway %.1f ms (load average %s)%n",
+                directMedian, gatewayMedian, loadAverage());
+        // Generous, for a shared machine: one more loopback hop and the gateway's routing, never a buffered response.
+        assertThat(gatewayMedian).isLessThan(2 * directMedian + 100);
     }
 
     @Test
@@ -245,6 +246,14 @@ class DecoderReplicasIT {
                 // read the stream to its end, so that the connection is reused
             }
             return elapsed;
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "?";
         }
     }
 
