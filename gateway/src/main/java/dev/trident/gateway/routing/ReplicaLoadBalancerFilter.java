@@ -14,9 +14,11 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.util.UriComponentsBuilder;
+import org.springframework.web.util.UriUtils;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.ObjectMapper;
 
 import java.net.ConnectException;
@@ -118,15 +120,26 @@ public class ReplicaLoadBalancerFilter implements GlobalFilter, Ordered {
         });
     }
 
+    /** The top-level session field of a JSON body, read with the streaming parser (messages are skipped, not built). */
     private String sessionInBody(DataBuffer body) {
         if (body == null || body.readableByteCount() == 0) {
             return null;
         }
-        try {
-            // toString(index, length) leaves the buffer's read position alone: the replayed body stays whole.
-            JsonNode parsed = json.readTree(body.toString(body.readPosition(), body.readableByteCount(), StandardCharsets.UTF_8));
-            JsonNode field = parsed.path(settings.sessionBodyField());
-            return field.isString() ? blankToNull(field.asString()) : null;
+        String field = settings.sessionBodyField();
+        // toString(index, length) leaves the buffer's read position alone: the replayed body stays whole.
+        try (JsonParser parser = json.createParser(body.toString(body.readPosition(), body.readableByteCount(), StandardCharsets.UTF_8))) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (value == JsonToken.VALUE_STRING && name.equals(field)) {
+                    return blankToNull(parser.getString());
+                }
+                parser.skipChildren();
+            }
+            return null;
         } catch (JacksonException notJson) {
             // The service answers malformed JSON with its own 400; routing only needs to pick some replica.
             return null;
@@ -149,9 +162,10 @@ public class ReplicaLoadBalancerFilter implements GlobalFilter, Ordered {
                 .toUri();
     }
 
+    /** The last path segment, decoded: the session id as the service reads it from its path variable. */
     private static String lastSegment(String path) {
         int slash = path.lastIndexOf('/');
-        return slash < 0 || slash == path.length() - 1 ? null : path.substring(slash + 1);
+        return slash < 0 || slash == path.length() - 1 ? null : UriUtils.decode(path.substring(slash + 1), StandardCharsets.UTF_8);
     }
 
     private static String blankToNull(String value) {
