@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * paths and the gateway's added latency (gateway minus direct). Exit status 1 when the row count does not match.
  *
  * <p>Options: {@code --clients 64 --duration 60s --warmup 5s --gateway URL --encoder URL --decoder URL --seq2seq URL
- * --db-url JDBC --db-user U --db-password P --out FILE}; the defaults are those of ops/up. {@code TRIDENT_API_KEY},
+ * --db-url JDBC --db-user U --db-password P --gateway-pid PID --out FILE}; the defaults are those of ops/up. With
+ * the gateway's pid it also reports the gateway process's CPU time per request. {@code TRIDENT_API_KEY},
  * when set, is sent as {@code Authorization: Bearer} to the gateway.
  */
 public final class GatewayLoad {
@@ -103,10 +104,15 @@ public final class GatewayLoad {
         drive(http, clients, duration, task -> direct.get(task.service()).resolve(task.path()), null, directSamples, run + "-direct");
         Map<String, Samples> gatewaySamples = samples();
         // Only these requests' ids start with <run>-gw-: the warm-up's rows are not counted.
+        long gatewayPid = Long.parseLong(options.getOrDefault("gateway-pid", "0"));
+        double cpuBefore = cpuSeconds(gatewayPid);
         long sent = drive(http, clients, duration, task -> gateway.resolve(task.path()), apiKey, gatewaySamples, run + "-gw");
+        double gatewayCpu = cpuSeconds(gatewayPid) - cpuBefore;
 
         long rows = awaitRows(dbUrl, dbUser, dbPassword, run + "-gw-%", sent, Duration.ofSeconds(60));
-        String report = report(clients, duration, directSamples, gatewaySamples, sent, rows);
+        String report = report(clients, duration, directSamples, gatewaySamples, sent, rows)
+                + (gatewayPid > 0 && !Double.isNaN(gatewayCpu) ? String.format(Locale.ROOT,
+                "gateway process CPU during its phase: %.1f s user+sys, %.2f ms per request%n", gatewayCpu, gatewayCpu * 1000 / sent) : "");
         System.out.print(report);
         String out = options.get("out");
         if (out != null) {
@@ -243,6 +249,22 @@ public final class GatewayLoad {
         Map<String, Samples> samples = new LinkedHashMap<>();
         MIX.forEach(task -> samples.put(task.name(), new Samples()));
         return samples;
+    }
+
+    /** User plus system CPU time of a process, from /proc (NaN when unknown). */
+    static double cpuSeconds(long pid) {
+        if (pid <= 0) {
+            return Double.NaN;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.UTF_8);
+            // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return ticks / Double.parseDouble(env("TRIDENT_CLK_TCK", "100"));
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     private static String loadAverage() {
