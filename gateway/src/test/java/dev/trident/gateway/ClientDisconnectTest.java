@@ -3,10 +3,13 @@ package dev.trident.gateway;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,6 +18,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -47,6 +52,9 @@ class ClientDisconnectTest {
     @LocalServerPort
     int port;
 
+    @Autowired
+    ObjectMapper json;
+
     @Test
     void hangingUpMidStreamClosesTheUpstreamConnection() throws Exception {
         String body = "{\"stream\":true}";
@@ -64,9 +72,27 @@ class ClientDisconnectTest {
             } while (line != null && !line.contains("data: event"));
             assertThat(line).contains("data: event");
             assertThat(streaming.await(5, TimeUnit.SECONDS)).isTrue();
+            // While the stream runs it counts against its replica (the least-loaded choice depends on it).
+            assertThat(inFlightOnTheDecoder()).isEqualTo(1);
         }
         // The upstream writes an event every 50 ms for a minute unless its connection is closed.
         assertThat(upstreamSaw.get(15, TimeUnit.SECONDS)).startsWith("closed after");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (inFlightOnTheDecoder() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(inFlightOnTheDecoder()).isZero();
+    }
+
+    private int inFlightOnTheDecoder() throws Exception {
+        HttpResponse<String> listing = HttpClient.newHttpClient().send(GatewayClient.request(port, "/v1/services").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        for (JsonNode app : json.readTree(listing.body()).path("services")) {
+            if (app.path("name").asString().equals("decoder")) {
+                return app.path("replicas").get(0).path("in_flight").asInt();
+            }
+        }
+        throw new AssertionError("no decoder in " + listing.body());
     }
 
     private static HttpServer startEndlessUpstream() {

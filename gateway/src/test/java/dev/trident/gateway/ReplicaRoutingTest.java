@@ -159,6 +159,8 @@ class ReplicaRoutingTest {
         for (JsonNode replica : decoder.path("replicas")) {
             boolean isStopped = replica.path("url").asString().equals(stopped.url().toString());
             assertThat(replica.path("status").asString()).as(replica.toString()).isEqualTo(isStopped ? "DOWN" : "UP");
+            // Every request, the retried one included, was counted off its replica when it finished.
+            assertThat(replica.path("in_flight").asInt()).as(replica.toString()).isZero();
         }
     }
 
