@@ -63,6 +63,16 @@ final class BatchScheduler implements AutoCloseable {
         return inFlight.get();
     }
 
+    /** Requests queued for a slot (not yet prefilled). */
+    int waitingRequests() {
+        return waiting.size();
+    }
+
+    /** Whether requests are queued and every one of them has been cancelled (tests wait for this). */
+    boolean waitingAllCancelled() {
+        return !waiting.isEmpty() && waiting.stream().allMatch(group -> group.choices().stream().allMatch(Sequence::cancelled));
+    }
+
     int maxBatch() {
         return maxBatch;
     }

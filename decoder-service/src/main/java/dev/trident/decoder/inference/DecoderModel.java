@@ -128,6 +128,14 @@ public final class DecoderModel implements AutoCloseable {
         return scheduler.activeSequences();
     }
 
+    int waitingRequests() {
+        return scheduler.waitingRequests();
+    }
+
+    boolean waitingAllCancelled() {
+        return scheduler.waitingAllCancelled();
+    }
+
     public int maxBatch() {
         return scheduler.maxBatch();
     }
