@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of them), lets each sequence pick its token with its own sampler, and drops the finished and the cancelled — so
  * sequences join and leave between steps and a cancelled one frees its slot at the next step.
  *
- * <p>A request of {@code n} choices is prefilled once; its other choices start from copies of that cache.
+ * <p>A request of {@code n} choices is prefilled once; its other choices start from copies of that cache. Requests
+ * are admitted whole and in arrival order; one with more choices than the limit starts once the batch is empty.
+ * Prefill runs on the loop between steps (no chunking), so a long prompt delays the others' next token by its
+ * prefill time.
  */
 final class BatchScheduler implements AutoCloseable {
 

@@ -122,12 +122,22 @@ public final class BatchedMatVec {
                 case Q8_0 -> decodeQ8_0Row(data, (long) r * (cols / Q8_0.BLOCK) * Q8_0.BLOCK_BYTES, cols, row, scales);
                 case F32 -> throw new AssertionError("handled above");
             }
+            // Vectors two at a time: each weight load feeds both, and four accumulator chains are in flight.
+            int j = 0;
             if (type == DType.Q8_0) {
-                for (int j = 0; j < n; j++) {
+                for (; j + 1 < n; j += 2) {
+                    dotQ8_0DecodedPair(row, scales, cols, x, xOff + j * cols, xOff + (j + 1) * cols, y,
+                            yOff + j * rows + r, yOff + (j + 1) * rows + r);
+                }
+                if (j < n) {
                     y[yOff + j * rows + r] = dotQ8_0Decoded(row, scales, cols, x, xOff + j * cols);
                 }
             } else {
-                for (int j = 0; j < n; j++) {
+                for (; j + 1 < n; j += 2) {
+                    dotHalfDecodedPair(row, cols, x, xOff + j * cols, xOff + (j + 1) * cols, y,
+                            yOff + j * rows + r, yOff + (j + 1) * rows + r);
+                }
+                if (j < n) {
                     y[yOff + j * rows + r] = dotHalfDecoded(row, cols, x, xOff + j * cols);
                 }
             }
@@ -191,6 +201,64 @@ public final class BatchedMatVec {
             acc0 = blockSum(q, at, x, xOff + at).fma(FloatVector.broadcast(F, scales[b]), acc0);
         }
         return VectorMath.sumLanes(acc0.add(acc1));
+    }
+
+    /** {@link #dotHalfDecoded} for two vectors in one loop, each with exactly that kernel's operations. */
+    static void dotHalfDecodedPair(float[] w, int n, float[] x, int xa, int xb, float[] y, int ya, int yb) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F);
+        FloatVector b1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, i);
+            FloatVector w1 = FloatVector.fromArray(F, w, i + L);
+            a0 = w0.fma(FloatVector.fromArray(F, x, xa + i), a0);
+            a1 = w1.fma(FloatVector.fromArray(F, x, xa + i + L), a1);
+            b0 = w0.fma(FloatVector.fromArray(F, x, xb + i), b0);
+            b1 = w1.fma(FloatVector.fromArray(F, x, xb + i + L), b1);
+        }
+        for (; i <= n - L; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, i);
+            a0 = w0.fma(FloatVector.fromArray(F, x, xa + i), a0);
+            b0 = w0.fma(FloatVector.fromArray(F, x, xb + i), b0);
+        }
+        float sumA = VectorMath.sumLanes(a0.add(a1));
+        float sumB = VectorMath.sumLanes(b0.add(b1));
+        for (; i < n; i++) {
+            sumA += w[i] * x[xa + i];
+            sumB += w[i] * x[xb + i];
+        }
+        y[ya] = sumA;
+        y[yb] = sumB;
+    }
+
+    /** {@link #dotQ8_0Decoded} for two vectors in one loop, each with exactly that kernel's operations. */
+    static void dotQ8_0DecodedPair(float[] q, float[] scales, int n, float[] x, int xa, int xb, float[] y, int ya, int yb) {
+        int blocks = n / Q8_0.BLOCK;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F);
+        FloatVector b1 = FloatVector.zero(F);
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            int at = b * Q8_0.BLOCK;
+            int next = at + Q8_0.BLOCK;
+            FloatVector s0 = FloatVector.broadcast(F, scales[b]);
+            FloatVector s1 = FloatVector.broadcast(F, scales[b + 1]);
+            a0 = blockSum(q, at, x, xa + at).fma(s0, a0);
+            b0 = blockSum(q, at, x, xb + at).fma(s0, b0);
+            a1 = blockSum(q, next, x, xa + next).fma(s1, a1);
+            b1 = blockSum(q, next, x, xb + next).fma(s1, b1);
+        }
+        if (b < blocks) {
+            int at = b * Q8_0.BLOCK;
+            FloatVector s0 = FloatVector.broadcast(F, scales[b]);
+            a0 = blockSum(q, at, x, xa + at).fma(s0, a0);
+            b0 = blockSum(q, at, x, xb + at).fma(s0, b0);
+        }
+        y[ya] = VectorMath.sumLanes(a0.add(a1));
+        y[yb] = VectorMath.sumLanes(b0.add(b1));
     }
 
     private static FloatVector blockSum(float[] q, int qOff, float[] x, int xOff) {
