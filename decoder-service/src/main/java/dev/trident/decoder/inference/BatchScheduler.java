@@ -173,25 +173,39 @@ final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** Drops finished sequences from the batch and completes the requests all of whose choices are done. */
+    /**
+     * Drops finished sequences from the batch (each flushes its last text and reports its finish at once), and
+     * completes the requests all of whose choices are done.
+     */
     private void retireFinished() {
         active.removeIf(Sequence::finished);
         inFlight.set(active.size());
         activeGroups.removeIf(group -> {
-            if (!group.choices().stream().allMatch(Sequence::finished)) {
-                return false;
-            }
-            List<Generation> results = new ArrayList<>();
             try {
+                boolean all = true;
+                for (Sequence choice : group.choices()) {
+                    if (choice.finished()) {
+                        choice.result();
+                    } else {
+                        all = false;
+                    }
+                }
+                if (!all) {
+                    return false;
+                }
+                List<Generation> results = new ArrayList<>();
                 for (Sequence choice : group.choices()) {
                     results.add(choice.result());
                 }
                 group.done().complete(results);
             } catch (RuntimeException e) {
+                group.choices().forEach(Sequence::cancel);
+                active.removeAll(group.choices());
                 group.done().completeExceptionally(e);
             }
             return true;
         });
+        inFlight.set(active.size());
     }
 
     @Override

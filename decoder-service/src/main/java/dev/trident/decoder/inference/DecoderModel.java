@@ -26,6 +26,10 @@ public final class DecoderModel implements AutoCloseable {
     public interface ChoiceListener {
         /** @param tokens log-probabilities of the tokens this text completes, or null when not asked for */
         boolean onText(int index, String delta, int tokenId, List<TokenLogprob> tokens);
+
+        /** Choice {@code index} is done, after its last text (also when cancelled); the others may go on. */
+        default void onFinish(int index, String finishReason) {
+        }
     }
 
     private final String id;
@@ -87,7 +91,17 @@ public final class DecoderModel implements AutoCloseable {
             SamplingParams choiceParams = i == 0 || params.seed() == null ? params : params.withSeed(params.seed() + i);
             choices.add(Generator.start(lm, tokenizer, prompt, choiceParams, i == 0 ? cache : lm.newCache(),
                     i == 0 ? cachedPrefix : 0, topLogprobs,
-                    (delta, tokenId, tokens) -> events.add(new TextEvent(index, delta, tokenId, tokens)), promptText));
+                    new Sequence.Sink() {
+                        @Override
+                        public void onText(String delta, int tokenId, List<TokenLogprob> tokens) {
+                            events.add(new TextEvent(index, delta, tokenId, tokens));
+                        }
+
+                        @Override
+                        public void onFinish(String finishReason) {
+                            events.add(new FinishEvent(index, finishReason));
+                        }
+                    }, promptText));
         }
         CompletableFuture<List<Generation>> done = scheduler.submit(choices);
         done.whenComplete((result, failure) -> events.add(Done.INSTANCE));
@@ -97,6 +111,12 @@ public final class DecoderModel implements AutoCloseable {
                 Object event = events.take();
                 if (event == Done.INSTANCE) {
                     break;
+                }
+                if (event instanceof FinishEvent finish) {
+                    if (listener != null && !cancelled) {
+                        listener.onFinish(finish.index(), finish.finishReason());
+                    }
+                    continue;
                 }
                 TextEvent text = (TextEvent) event;
                 if (listener != null && !cancelled && !listener.onText(text.index(), text.delta(), text.tokenId(), text.tokens())) {
@@ -119,6 +139,9 @@ public final class DecoderModel implements AutoCloseable {
     }
 
     private record TextEvent(int index, String delta, int tokenId, List<TokenLogprob> tokens) {
+    }
+
+    private record FinishEvent(int index, String finishReason) {
     }
 
     private enum Done { INSTANCE }

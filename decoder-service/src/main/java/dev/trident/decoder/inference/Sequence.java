@@ -21,6 +21,10 @@ final class Sequence {
     /** Where finished text goes; {@code tokens} are the log-probabilities of the tokens it completes (or null). */
     interface Sink {
         void onText(String delta, int tokenId, List<TokenLogprob> tokens);
+
+        /** After the last text: the sequence is done ({@code stop}, {@code length} or {@code cancelled}). */
+        default void onFinish(String finishReason) {
+        }
     }
 
     private final int[] prompt;
@@ -43,6 +47,7 @@ final class Sequence {
     private String emitted = "";
     private String finish;
     private volatile boolean cancelled;
+    private Generation outcome;
 
     /**
      * @param cache       holds the keys of the first {@code reused} prompt tokens already (a session's earlier turns)
@@ -144,8 +149,11 @@ final class Sequence {
         }
     }
 
-    /** The outcome, once finished: the last text is flushed (unless cancelled). */
+    /** The outcome, once finished: the last text is flushed (unless cancelled), then the sink hears the finish. */
     Generation result() {
+        if (outcome != null) {
+            return outcome;
+        }
         if (!"cancelled".equals(finish)) {
             String text = continuation();
             int stopAt = firstStop(text, params.stop());
@@ -157,8 +165,10 @@ final class Sequence {
             }
             emitted = all;
         }
-        return new Generation(List.copyOf(generated), emitted, finish, prompt.length, reused,
+        outcome = new Generation(List.copyOf(generated), emitted, finish, prompt.length, reused,
                 Arrays.copyOf(sequence, cache.length()), tokenLogprobs == null ? null : List.copyOf(tokenLogprobs));
+        sink.onFinish(finish);
+        return outcome;
     }
 
     private List<TokenLogprob> takeLogprobs() {

@@ -7,6 +7,7 @@ import dev.trident.decoder.inference.Generation;
 import dev.trident.decoder.inference.GenerationMetrics;
 import dev.trident.decoder.inference.SamplingParams;
 import dev.trident.decoder.inference.SessionStore;
+import dev.trident.decoder.inference.TokenLogprob;
 import dev.trident.decoder.inference.TranscriptRepository;
 import dev.trident.kernels.blocks.KVCache;
 import jakarta.servlet.http.HttpServletResponse;
@@ -119,16 +120,24 @@ public class ChatController {
                     return;
                 }
             }
-            List<Generation> generations = run(model, prompt, params, n, topLogprobs, sessionId, request.get("messages"),
-                    (index, piece, tokenId, tokens) -> send(out, envelope(id, "chat.completion.chunk", created, model.id(),
-                            List.of(delta(index, Map.of("content", piece),
-                                    tokens == null ? null : OpenAiLogprobs.chat(tokens, model.tokenizer()), null)))));
+            DecoderModel.ChoiceListener listener = new DecoderModel.ChoiceListener() {
+                @Override
+                public boolean onText(int index, String piece, int tokenId, List<TokenLogprob> tokens) {
+                    return send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(index,
+                            Map.of("content", piece), tokens == null ? null : OpenAiLogprobs.chat(tokens, model.tokenizer()), null))));
+                }
+
+                @Override
+                public void onFinish(int index, String finishReason) {
+                    // Each choice's finish as it happens; a cancelled one has no client left to tell.
+                    if (!finishReason.equals("cancelled")) {
+                        send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(index, Map.of(), null, finishReason))));
+                    }
+                }
+            };
+            List<Generation> generations = run(model, prompt, params, n, topLogprobs, sessionId, request.get("messages"), listener);
             if (OpenAiRequests.anyCancelled(generations)) {
                 return;
-            }
-            for (int i = 0; i < generations.size(); i++) {
-                send(out, envelope(id, "chat.completion.chunk", created, model.id(),
-                        List.of(delta(i, Map.of(), null, generations.get(i).finishReason()))));
             }
             if (includeUsage) {
                 Map<String, Object> usageChunk = envelope(id, "chat.completion.chunk", created, model.id(), List.of());

@@ -5,6 +5,7 @@ import dev.trident.decoder.inference.DecoderRegistry;
 import dev.trident.decoder.inference.Generation;
 import dev.trident.decoder.inference.GenerationMetrics;
 import dev.trident.decoder.inference.SamplingParams;
+import dev.trident.decoder.inference.TokenLogprob;
 import org.springframework.http.MediaType;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -101,15 +102,24 @@ public class CompletionsController {
         StreamingResponseBody stream = out -> {
             long start = System.nanoTime();
             int[][] offsets = new int[n][1];
-            List<Generation> generations = model.generate(prompt, params, n, topLogprobs, (index, delta, tokenId, tokens) ->
-                    send(out, envelope(id, created, model.id(), List.of(chunkChoice(index, delta,
-                            tokens == null ? null : OpenAiLogprobs.completion(tokens, model.tokenizer(), offsets[index]), null)))),
-                    model.newCache(), 0);
+            DecoderModel.ChoiceListener listener = new DecoderModel.ChoiceListener() {
+                @Override
+                public boolean onText(int index, String delta, int tokenId, List<TokenLogprob> tokens) {
+                    return send(out, envelope(id, created, model.id(), List.of(chunkChoice(index, delta,
+                            tokens == null ? null : OpenAiLogprobs.completion(tokens, model.tokenizer(), offsets[index]), null))));
+                }
+
+                @Override
+                public void onFinish(int index, String finishReason) {
+                    // Each choice's finish as it happens; a cancelled one has no client left to tell.
+                    if (!finishReason.equals("cancelled")) {
+                        send(out, envelope(id, created, model.id(), List.of(chunkChoice(index, "", null, finishReason))));
+                    }
+                }
+            };
+            List<Generation> generations = model.generate(prompt, params, n, topLogprobs, listener, model.newCache(), 0);
             metrics.record(generations, System.nanoTime() - start);
             if (!OpenAiRequests.anyCancelled(generations)) {
-                for (int i = 0; i < generations.size(); i++) {
-                    send(out, envelope(id, created, model.id(), List.of(chunkChoice(i, "", null, generations.get(i).finishReason()))));
-                }
                 if (includeUsage) {
                     Map<String, Object> usage = envelope(id, created, model.id(), List.of());
                     usage.put("usage", OpenAiRequests.usage(prompt.length, OpenAiRequests.completionTokens(generations)));
