@@ -40,6 +40,8 @@ final class BatchScheduler implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Thread loop;
     private volatile boolean running = true;
+    private int[] stepIds = new int[0];
+    private KVCache[] stepCaches = new KVCache[0];
 
     BatchScheduler(String name, CausalLm model, int maxBatch) {
         if (maxBatch < 1) {
@@ -160,13 +162,19 @@ final class BatchScheduler implements AutoCloseable {
             return;
         }
         int rows = active.size();
-        int[] ids = new int[rows];
-        KVCache[] caches = new KVCache[rows];
+        if (stepIds.length != rows) {
+            // Only when the batch changes size; a steady batch reuses its arrays.
+            stepIds = new int[rows];
+            stepCaches = new KVCache[rows];
+        }
+        int[] ids = stepIds;
+        KVCache[] caches = stepCaches;
         for (int j = 0; j < rows; j++) {
             ids[j] = active.get(j).lastToken();
             caches[j] = active.get(j).cache();
         }
         float[] logits = model.forwardBatch(ids, caches);
+        java.util.Arrays.fill(caches, null); // no finished sequence's cache is kept alive by the next step's array
         int vocab = model.vocabSize();
         for (int j = 0; j < rows; j++) {
             active.get(j).accept(logits, j * vocab);
