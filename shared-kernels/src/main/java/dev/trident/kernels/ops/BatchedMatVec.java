@@ -33,9 +33,6 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class BatchedMatVec {
 
-    /** Rows per thread chunk at least, as {@link MatVec}. */
-    private static final int MIN_ROWS_PER_CHUNK = 16;
-
     /** Per thread: {@code [0]} a decoded weight row, {@code [1]} its Q8_0 block scales. */
     private static final ThreadLocal<float[][]> ROW_SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
 
@@ -59,11 +56,12 @@ public final class BatchedMatVec {
         }
         MemorySegment data = w.data();
         DType type = w.dtype();
-        if (!Parallel.splits(rows, MIN_ROWS_PER_CHUNK)) {
+        int minRows = minRowsPerChunk(cols, n);
+        if (!Parallel.splits(rows, minRows)) {
             rowsVector(type, data, rows, cols, x, xOff, n, y, yOff, 0, rows);
             return;
         }
-        Parallel.forRange(rows, MIN_ROWS_PER_CHUNK,
+        Parallel.forRange(rows, minRows,
                 (start, end) -> rowsVector(type, data, rows, cols, x, xOff, n, y, yOff, start, end));
     }
 
@@ -73,13 +71,18 @@ public final class BatchedMatVec {
         int cols = checkShape(w, x, xOff, n, y, yOff);
         MemorySegment data = w.data();
         DType type = w.dtype();
-        Parallel.forRange(rows, MIN_ROWS_PER_CHUNK, (start, end) -> {
+        Parallel.forRange(rows, minRowsPerChunk(cols, n), (start, end) -> {
             for (int r = start; r < end; r++) {
                 for (int j = 0; j < n; j++) {
                     y[yOff + j * rows + r] = MatVec.rowDotScalar(type, data, r, cols, x, xOff + j * cols);
                 }
             }
         });
+    }
+
+    /** As {@link MatVec#minRowsPerChunk}, counting each weight once per vector: the work a chunk hands a thread. */
+    static int minRowsPerChunk(int cols, int n) {
+        return MatVec.minRowsPerChunk((int) Math.min(Integer.MAX_VALUE, (long) cols * Math.max(1, n)));
     }
 
     static int checkShape(Tensor w, float[] x, int xOff, int n, float[] y, int yOff) {

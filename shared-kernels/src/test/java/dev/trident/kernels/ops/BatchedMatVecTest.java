@@ -64,9 +64,10 @@ class BatchedMatVecTest {
     @EnumSource(DType.class)
     void resultsDoNotDependOnThreadCount(DType type) {
         Random random = new Random(71);
-        int out = 71; // 3 threads: chunks start at odd rows
-        int in = 160;
+        int out = 71; // 3 threads: chunks start at rows 0, 23, 47
+        int in = 2048; // 5 vectors x 2048 weights per row: enough work per row that 71 rows split
         int n = 5;
+        assertThat(BatchedMatVec.minRowsPerChunk(in, n)).isLessThanOrEqualTo(out / 3);
         Tensor w = MatrixKernelsTest.weight(type, KernelTesting.gaussian(random, out * in, 0.1), out, in);
         float[] x = KernelTesting.gaussian(random, n * in, 1.0);
         float[] one = new float[n * out];
