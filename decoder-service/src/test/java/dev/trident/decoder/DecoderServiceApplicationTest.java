@@ -35,7 +35,7 @@ class DecoderServiceApplicationTest {
 
         HttpResponse<String> metrics = get("/actuator/prometheus");
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("jvm_memory_used_bytes");
+        assertThat(metrics.body()).contains("jvm_memory_used_bytes").contains("trident_decoder_batch_sequences");
     }
 
     @Test

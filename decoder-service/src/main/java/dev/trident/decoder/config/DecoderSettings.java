@@ -8,9 +8,12 @@ import java.util.List;
 /**
  * The models this replica serves ({@code trident.decoder.models}); the first is the default. {@code --model=DIR}
  * on the command line serves that one folder instead.
+ *
+ * @param maxBatchSize sequences of one model decoded together in a step ({@code trident.decoder.max-batch-size});
+ *                     more wait for a slot. Each choice of an {@code n > 1} request is one sequence.
  */
 @ConfigurationProperties("trident.decoder")
-public record DecoderSettings(@DefaultValue List<ModelSpec> models) {
+public record DecoderSettings(@DefaultValue List<ModelSpec> models, @DefaultValue("16") int maxBatchSize) {
 
     /**
      * @param id           the name requests use in {@code model}; defaults to the folder name

@@ -40,13 +40,13 @@ public class DecoderRegistry implements AutoCloseable {
                 : settings.models();
         try {
             for (ModelSpec spec : specs) {
-                DecoderModel model = load(spec);
+                DecoderModel model = load(spec, settings.maxBatchSize());
                 if (models.putIfAbsent(model.id(), model) != null) {
                     model.close();
                     throw new IllegalArgumentException("two decoder models have the id '" + model.id() + "'");
                 }
-                log.info("decoder model '{}' loaded: context {}, vocabulary {}, stop tokens {}{}", model.id(),
-                        model.contextLength(), model.vocabSize(), model.stopTokenIds(), model.tokenizer() == null ? ", ids only" : "");
+                log.info("decoder model '{}' loaded: context {}, vocabulary {}, stop tokens {}, batch up to {}{}", model.id(),
+                        model.contextLength(), model.vocabSize(), model.stopTokenIds(), model.maxBatch(), model.tokenizer() == null ? ", ids only" : "");
             }
         } catch (RuntimeException e) {
             close();
@@ -54,7 +54,7 @@ public class DecoderRegistry implements AutoCloseable {
         }
     }
 
-    private static DecoderModel load(ModelSpec spec) {
+    private static DecoderModel load(ModelSpec spec, int maxBatch) {
         LoadOptions options = LoadOptions.fromSetting(spec.quantize());
         Path dir;
         if (spec.builtin() != null && !spec.builtin().isBlank()) {
@@ -74,7 +74,7 @@ public class DecoderRegistry implements AutoCloseable {
             }
             Set<Integer> stops = new LinkedHashSet<>(eosIds(dir));
             stops.addAll(spec.stopTokenIds());
-            return new DecoderModel(id, lm, tokenizer, stops, ChatTemplate.of(dir));
+            return new DecoderModel(id, lm, tokenizer, stops, ChatTemplate.of(dir), maxBatch);
         } catch (RuntimeException e) {
             lm.close();
             throw e;

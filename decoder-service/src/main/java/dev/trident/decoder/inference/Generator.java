@@ -4,14 +4,11 @@ import dev.trident.decoder.model.CausalLm;
 import dev.trident.kernels.blocks.KVCache;
 import dev.trident.kernels.tokenize.Tokenizer;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
- * Runs one sequence: prefill the prompt, then decode token by token until a stop token, a stop string, max tokens
- * or the end of the context. Text is produced as a server streams it — the decoded sequence minus the decoded
- * prompt — and held back while its tail could still become a stop string, so a stop string split across tokens is
- * never shown.
+ * Runs one sequence on the calling thread, without the batching loop: prefill the prompt, then decode token by
+ * token until a stop token, a stop string, max tokens or the end of the context. The served path is
+ * {@link DecoderModel} (through {@link BatchScheduler}); this one is the reference "alone" run that batched
+ * generation must reproduce, and what the benchmark's batch-1 figures use.
  */
 public final class Generator {
 
@@ -39,100 +36,49 @@ public final class Generator {
      * the cache holds the prompt and every generated token but the last (whose keys were never needed).
      */
     public Generation generate(int[] prompt, SamplingParams params, Listener listener, KVCache cache, int cachedPrefix) {
+        return generate(prompt, params, listener, cache, cachedPrefix, -1);
+    }
+
+    /** As above, with log-probabilities ({@code topLogprobs} ≥ 0 alternatives per token; -1 for none). */
+    public Generation generate(int[] prompt, SamplingParams params, Listener listener, KVCache cache, int cachedPrefix,
+                               int topLogprobs) {
+        Sequence[] holder = new Sequence[1];
+        Sequence sequence = start(model, tokenizer, prompt, params, cache, cachedPrefix, topLogprobs, (delta, tokenId, tokens) -> {
+            if (listener != null && !listener.onText(delta, tokenId)) {
+                holder[0].cancel();
+            }
+        });
+        holder[0] = sequence;
+        sequence.accept(model.forward(sequence.unprefilled(), cache, false), 0);
+        while (!sequence.finished()) {
+            if (sequence.cancelled()) {
+                sequence.finishCancelled();
+                break;
+            }
+            sequence.accept(model.forward(new int[] {sequence.lastToken()}, cache, false), 0);
+        }
+        return sequence.result();
+    }
+
+    /** A sequence for {@code prompt} with its cache cut back to the reusable prefix; checks the prompt's length. */
+    static Sequence start(CausalLm model, Tokenizer tokenizer, int[] prompt, SamplingParams params, KVCache cache,
+                          int cachedPrefix, int topLogprobs, Sequence.Sink sink) {
+        return start(model, tokenizer, prompt, params, cache, cachedPrefix, topLogprobs, sink,
+                tokenizer == null ? "" : tokenizer.decode(prompt, true));
+    }
+
+    static Sequence start(CausalLm model, Tokenizer tokenizer, int[] prompt, SamplingParams params, KVCache cache,
+                          int cachedPrefix, int topLogprobs, Sequence.Sink sink, String promptText) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty");
         }
         if (prompt.length >= model.maxPositions()) {
             throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds " + model.maxPositions());
         }
-        Sampler sampler = new Sampler(params, model.vocabSize());
-        for (int id : prompt) {
-            sampler.notePromptToken(id);
-        }
         // At least the last prompt token must run, to give the logits of the first new one.
-        int reused = Math.min(cachedPrefix, prompt.length - 1);
+        int reused = Math.max(0, Math.min(cachedPrefix, prompt.length - 1));
         cache.truncate(reused);
-        String promptText = tokenizer == null ? "" : tokenizer.decode(prompt, true);
-        List<Integer> generated = new ArrayList<>();
-        int[] sequence = new int[Math.min(model.maxPositions(), prompt.length + params.maxTokens())];
-        System.arraycopy(prompt, 0, sequence, 0, prompt.length);
-        int length = prompt.length;
-        String emitted = "";
-        float[] logits = model.forward(java.util.Arrays.copyOfRange(prompt, reused, prompt.length), cache, false);
-        String finish = "length";
-        boolean cancelled = false;
-        while (generated.size() < params.maxTokens() && length < model.maxPositions()) {
-            int next = sampler.next(logits);
-            if (params.stopTokenIds().contains(next)) {
-                finish = "stop";
-                break;
-            }
-            sampler.noteGenerated(next);
-            generated.add(next);
-            sequence[length++] = next;
-            String text = continuation(sequence, length, promptText);
-            if (firstStop(text, params.stop()) >= 0) {
-                finish = "stop";
-                break;
-            }
-            String safe = text.substring(0, text.length() - heldBack(text, params.stop()));
-            // A trailing U+FFFD is an incomplete UTF-8 sequence (byte fallback): wait for its next bytes.
-            if (!safe.endsWith("\uFFFD") && safe.length() > emitted.length() && safe.startsWith(emitted)) {
-                if (listener != null && !listener.onText(safe.substring(emitted.length()), next)) {
-                    cancelled = true;
-                    finish = "cancelled";
-                    break;
-                }
-                emitted = safe;
-            }
-            if (generated.size() < params.maxTokens() && length < model.maxPositions()) {
-                logits = model.forward(new int[] {next}, cache, false);
-            }
-        }
-        if (!cancelled) {
-            String text = continuation(sequence, length, promptText);
-            int stopAt = firstStop(text, params.stop());
-            String all = stopAt >= 0 ? text.substring(0, stopAt) : text;
-            if (all.length() > emitted.length() && all.startsWith(emitted) && listener != null) {
-                listener.onText(all.substring(emitted.length()), -1);
-            }
-            emitted = all;
-        }
-        return new Generation(List.copyOf(generated), emitted, finish, prompt.length, reused,
-                java.util.Arrays.copyOf(sequence, cache.length()));
+        return new Sequence(prompt, params, sink, tokenizer, model.vocabSize(), model.maxPositions(), cache, reused,
+                topLogprobs, promptText);
     }
-
-    private String continuation(int[] sequence, int length, String promptText) {
-        if (tokenizer == null) {
-            return "";
-        }
-        String whole = tokenizer.decode(java.util.Arrays.copyOf(sequence, length), true);
-        return whole.startsWith(promptText) ? whole.substring(promptText.length()) : whole;
-    }
-
-    private static int firstStop(String text, List<String> stops) {
-        int first = -1;
-        for (String stop : stops) {
-            int at = text.indexOf(stop);
-            if (at >= 0 && (first < 0 || at < first)) {
-                first = at;
-            }
-        }
-        return first;
-    }
-
-    /** Characters at the end of {@code text} that are a proper prefix of some stop string. */
-    private static int heldBack(String text, List<String> stops) {
-        int hold = 0;
-        for (String stop : stops) {
-            for (int k = Math.min(stop.length() - 1, text.length()); k > hold; k--) {
-                if (text.endsWith(stop.substring(0, k))) {
-                    hold = k;
-                    break;
-                }
-            }
-        }
-        return hold;
-    }
-
 }

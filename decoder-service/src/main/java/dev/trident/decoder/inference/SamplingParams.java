@@ -47,6 +47,12 @@ public record SamplingParams(int maxTokens, double temperature, double topP, int
         return new SamplingParams(maxTokens, 0, 1, 0, 0, 1, 0, 0, null, List.of(), stopTokenIds);
     }
 
+    /** The same parameters with another seed (null: a fresh random one). */
+    public SamplingParams withSeed(Long newSeed) {
+        return new SamplingParams(maxTokens, temperature, topP, topK, minP, repetitionPenalty, presencePenalty,
+                frequencyPenalty, newSeed, stop, stopTokenIds);
+    }
+
     public boolean isGreedy() {
         return temperature == 0;
     }

@@ -23,6 +23,17 @@ public interface CausalLm extends AutoCloseable {
      */
     float[] forward(int[] ids, KVCache cache, boolean allRows);
 
+    /**
+     * One decode step of {@code ids.length} different sequences (continuous batching): {@code ids[j]} is the newest
+     * token of the sequence whose cache is {@code caches[j]} (all distinct), run at position
+     * {@code caches[j].length()}. The matrix products make one pass over each weight for all sequences; attention
+     * stays per sequence. Row {@code j} of the result ({@code [ids.length][vocab]}) is bitwise what
+     * {@code forward(new int[] {ids[j]}, caches[j], false)} returns, so batching never changes a sequence's tokens.
+     *
+     * <p>The returned array is the model's scratch, overwritten by the next call.
+     */
+    float[] forwardBatch(int[] ids, KVCache[] caches);
+
     @Override
     void close();
 }

@@ -31,6 +31,7 @@ public final class Gpt2Model implements CausalLm {
     private final Mlp[] mlp;                 // mlp.c_fc [n_embd, inner], mlp.c_proj [inner, n_embd]
     private final LayerNorm lnF;             // transformer.ln_f [n_embd]
     private final Linear lmHead;             // tied: transformer.wte.weight
+    private final BatchStep batch = new BatchStep();
 
     public Gpt2Model(Gpt2Config config, WeightSource weights, AutoCloseable weightsResource) {
         this.config = config;
@@ -121,6 +122,34 @@ public final class Gpt2Model implements CausalLm {
         float[] logits = new float[outRows * config.vocabSize()];
         lmHead.forward(normed, 0, outRows, logits, 0);
         return logits;
+    }
+
+    @Override
+    public synchronized float[] forwardBatch(int[] ids, KVCache[] caches) {
+        BatchStep.prepareStep(ids, caches);
+        int rows = ids.length;
+        int embd = config.nEmbd();
+        batch.ensure(rows, embd, config.vocabSize());
+        float[] x = batch.x;
+        float[] normed = batch.normed;
+        float[] delta = batch.delta;
+        wte.lookup(ids, 0, rows, x, 0);
+        for (int r = 0; r < rows; r++) {
+            wpe.row(caches[r].length(), delta, r * embd);
+        }
+        Residual.addRows(x, delta, rows, embd);
+        for (int l = 0; l < config.nLayer(); l++) {
+            ln1[l].forward(x, 0, rows, normed, 0);
+            attn[l].decodeEach(normed, 0, rows, caches, l, delta, 0);
+            Residual.addRows(x, delta, rows, embd);
+            ln2[l].forward(x, 0, rows, normed, 0);
+            mlp[l].forwardEach(normed, 0, rows, delta, 0);
+            Residual.addRows(x, delta, rows, embd);
+        }
+        BatchStep.advance(caches);
+        lnF.forward(x, 0, rows, normed, 0);
+        lmHead.forwardEach(normed, 0, rows, batch.logits, 0);
+        return batch.logits;
     }
 
     @Override

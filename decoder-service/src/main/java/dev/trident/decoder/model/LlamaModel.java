@@ -30,6 +30,7 @@ public final class LlamaModel implements CausalLm {
     private final GatedMlp[] mlp;                 // gate/up_proj [ffn, hidden], down_proj [hidden, ffn]
     private final RmsNorm norm;                   // model.norm.weight [hidden]
     private final Linear lmHead;                  // lm_head.weight [vocab, hidden], or the embeddings when tied
+    private final BatchStep batch = new BatchStep();
 
     public LlamaModel(LlamaConfig config, WeightSource weights, AutoCloseable weightsResource) {
         this.config = config;
@@ -118,6 +119,30 @@ public final class LlamaModel implements CausalLm {
         float[] logits = new float[outRows * config.vocabSize()];
         lmHead.forward(normed, 0, outRows, logits, 0);
         return logits;
+    }
+
+    @Override
+    public synchronized float[] forwardBatch(int[] ids, KVCache[] caches) {
+        BatchStep.prepareStep(ids, caches);
+        int rows = ids.length;
+        int hidden = config.hiddenSize();
+        batch.ensure(rows, hidden, config.vocabSize());
+        float[] x = batch.x;
+        float[] normed = batch.normed;
+        float[] delta = batch.delta;
+        embedTokens.lookup(ids, 0, rows, x, 0);
+        for (int l = 0; l < config.numHiddenLayers(); l++) {
+            inputLayernorm[l].forward(x, 0, rows, normed, 0);
+            selfAttn[l].decodeEach(normed, 0, rows, caches, l, delta, 0);
+            Residual.addRows(x, delta, rows, hidden);
+            postAttentionLayernorm[l].forward(x, 0, rows, normed, 0);
+            mlp[l].forwardEach(normed, 0, rows, delta, 0);
+            Residual.addRows(x, delta, rows, hidden);
+        }
+        BatchStep.advance(caches);
+        norm.forward(x, 0, rows, normed, 0);
+        lmHead.forwardEach(normed, 0, rows, batch.logits, 0);
+        return batch.logits;
     }
 
     private static float[] inverseFrequencies(LlamaConfig config) {

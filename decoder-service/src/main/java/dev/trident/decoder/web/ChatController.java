@@ -7,6 +7,7 @@ import dev.trident.decoder.inference.Generation;
 import dev.trident.decoder.inference.GenerationMetrics;
 import dev.trident.decoder.inference.SamplingParams;
 import dev.trident.decoder.inference.SessionStore;
+import dev.trident.decoder.inference.TokenLogprob;
 import dev.trident.decoder.inference.TranscriptRepository;
 import dev.trident.kernels.blocks.KVCache;
 import jakarta.servlet.http.HttpServletResponse;
@@ -81,9 +82,8 @@ public class ChatController {
             throw ApiException.invalid("This model's maximum context length is " + model.contextLength()
                     + " tokens; the conversation has " + prompt.length + " tokens (send truncate_prompt_tokens to keep only the last ones).", "messages");
         }
-        if (request.path("n").asInt(1) != 1) {
-            throw ApiException.invalid("only n = 1 is supported so far", "n");
-        }
+        int n = OpenAiRequests.choices(request);
+        int topLogprobs = OpenAiRequests.chatLogprobs(request);
         SamplingParams params = OpenAiRequests.sampling(request, model, model.contextLength());
         String sessionId = sessionHeader != null && !sessionHeader.isBlank() ? sessionHeader
                 : request.path("session_id").isString() ? request.path("session_id").asString() : null;
@@ -91,17 +91,22 @@ public class ChatController {
         long created = Instant.now().getEpochSecond();
 
         if (!request.path("stream").asBoolean(false)) {
-            Generation generation = run(model, prompt, params, sessionId, request.get("messages"), null);
-            Map<String, Object> message = new LinkedHashMap<>();
-            message.put("role", "assistant");
-            message.put("content", generation.text());
-            Map<String, Object> choice = new LinkedHashMap<>();
-            choice.put("index", 0);
-            choice.put("message", message);
-            choice.put("logprobs", null);
-            choice.put("finish_reason", generation.finishReason());
-            Map<String, Object> body = envelope(id, "chat.completion", created, model.id(), List.of(choice));
-            body.put("usage", usage(generation));
+            List<Generation> generations = run(model, prompt, params, n, topLogprobs, sessionId, request.get("messages"), null);
+            List<Map<String, Object>> choices = new ArrayList<>();
+            for (int i = 0; i < generations.size(); i++) {
+                Generation generation = generations.get(i);
+                Map<String, Object> message = new LinkedHashMap<>();
+                message.put("role", "assistant");
+                message.put("content", generation.text());
+                Map<String, Object> choice = new LinkedHashMap<>();
+                choice.put("index", i);
+                choice.put("message", message);
+                choice.put("logprobs", generation.logprobs() == null ? null : OpenAiLogprobs.chat(generation.logprobs(), model.tokenizer()));
+                choice.put("finish_reason", generation.finishReason());
+                choices.add(choice);
+            }
+            Map<String, Object> body = envelope(id, "chat.completion", created, model.id(), choices);
+            body.put("usage", usage(generations));
             if (sessionId != null) {
                 servletResponse.setHeader(SESSION_HEADER, sessionId);
             }
@@ -109,18 +114,34 @@ public class ChatController {
         }
         boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
         StreamingResponseBody stream = out -> {
-            if (!send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(Map.of("role", "assistant", "content", ""), null))))) {
+            for (int i = 0; i < n; i++) {
+                if (!send(out, envelope(id, "chat.completion.chunk", created, model.id(),
+                        List.of(delta(i, Map.of("role", "assistant", "content", ""), null, null))))) {
+                    return;
+                }
+            }
+            DecoderModel.ChoiceListener listener = new DecoderModel.ChoiceListener() {
+                @Override
+                public boolean onText(int index, String piece, int tokenId, List<TokenLogprob> tokens) {
+                    return send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(index,
+                            Map.of("content", piece), tokens == null ? null : OpenAiLogprobs.chat(tokens, model.tokenizer()), null))));
+                }
+
+                @Override
+                public void onFinish(int index, String finishReason) {
+                    // Each choice's finish as it happens; a cancelled one has no client left to tell.
+                    if (!finishReason.equals("cancelled")) {
+                        send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(index, Map.of(), null, finishReason))));
+                    }
+                }
+            };
+            List<Generation> generations = run(model, prompt, params, n, topLogprobs, sessionId, request.get("messages"), listener);
+            if (OpenAiRequests.anyCancelled(generations)) {
                 return;
             }
-            Generation generation = run(model, prompt, params, sessionId, request.get("messages"), (piece, tokenId) ->
-                    send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(Map.of("content", piece), null)))));
-            if (generation.finishReason().equals("cancelled")) {
-                return;
-            }
-            send(out, envelope(id, "chat.completion.chunk", created, model.id(), List.of(delta(Map.of(), generation.finishReason()))));
             if (includeUsage) {
                 Map<String, Object> usageChunk = envelope(id, "chat.completion.chunk", created, model.id(), List.of());
-                usageChunk.put("usage", usage(generation));
+                usageChunk.put("usage", usage(generations));
                 send(out, usageChunk);
             }
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
@@ -135,26 +156,30 @@ public class ChatController {
         return stream;
     }
 
-    /** One turn, through the session's cache when there is a session. */
-    private Generation run(DecoderModel model, int[] prompt, SamplingParams params, String sessionId, JsonNode messages,
-                           dev.trident.decoder.inference.Generator.Listener listener) {
+    /**
+     * One turn's {@code n} choices, through the session's cache when there is a session: choice 0 continues the
+     * session (its cache is kept, its text goes to the transcript); the others decode in copies of the prefill.
+     */
+    private List<Generation> run(DecoderModel model, int[] prompt, SamplingParams params, int n, int topLogprobs,
+                                 String sessionId, JsonNode messages, DecoderModel.ChoiceListener listener) {
         long start = System.nanoTime();
         if (sessionId == null) {
-            Generation generation = model.generate(prompt, params, listener);
-            metrics.record(generation, System.nanoTime() - start);
-            return generation;
+            List<Generation> generations = model.generate(prompt, params, n, topLogprobs, listener, model.newCache(), 0);
+            metrics.record(generations, System.nanoTime() - start);
+            return generations;
         }
         SessionStore.Lease lease = sessions.acquire(sessionId, model.id(), prompt, model::newCache);
         int[] kept = new int[0];
         Instant started = Instant.now();
         try {
-            Generation generation = model.generate(prompt, params, listener, lease.cache(), lease.reusablePrefix());
+            List<Generation> generations = model.generate(prompt, params, n, topLogprobs, listener, lease.cache(), lease.reusablePrefix());
+            Generation generation = generations.getFirst();
             kept = generation.cachedSequence();
-            metrics.record(generation, System.nanoTime() - start);
-            if (!generation.finishReason().equals("cancelled")) {
+            metrics.record(generations, System.nanoTime() - start);
+            if (!OpenAiRequests.anyCancelled(generations)) {
                 transcripts.record(sessionId, model.id(), json.writeValueAsString(messages), generation, started, Instant.now());
             }
-            return generation;
+            return generations;
         } finally {
             KVCache cache = lease.cache();
             cache.truncate(kept.length);
@@ -190,17 +215,19 @@ public class ChatController {
         return Map.of("id", id, "object", "session", "deleted", freed || forgotten);
     }
 
-    private static Map<String, Object> usage(Generation generation) {
-        Map<String, Object> usage = OpenAiRequests.usage(generation.promptTokens(), generation.completionTokens());
-        usage.put("prompt_tokens_details", Map.of("cached_tokens", generation.cachedTokens()));
+    /** OpenAI's usage of {@code n} choices: the prompt once, the completion tokens of all choices summed. */
+    private static Map<String, Object> usage(List<Generation> generations) {
+        Generation first = generations.getFirst();
+        Map<String, Object> usage = OpenAiRequests.usage(first.promptTokens(), OpenAiRequests.completionTokens(generations));
+        usage.put("prompt_tokens_details", Map.of("cached_tokens", first.cachedTokens()));
         return usage;
     }
 
-    private static Map<String, Object> delta(Map<String, Object> delta, String finishReason) {
+    private static Map<String, Object> delta(int index, Map<String, Object> delta, Map<String, Object> logprobs, String finishReason) {
         Map<String, Object> choice = new LinkedHashMap<>();
-        choice.put("index", 0);
+        choice.put("index", index);
         choice.put("delta", delta);
-        choice.put("logprobs", null);
+        choice.put("logprobs", logprobs);
         choice.put("finish_reason", finishReason);
         return choice;
     }

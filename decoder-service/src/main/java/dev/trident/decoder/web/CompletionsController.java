@@ -5,6 +5,7 @@ import dev.trident.decoder.inference.DecoderRegistry;
 import dev.trident.decoder.inference.Generation;
 import dev.trident.decoder.inference.GenerationMetrics;
 import dev.trident.decoder.inference.SamplingParams;
+import dev.trident.decoder.inference.TokenLogprob;
 import org.springframework.http.MediaType;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -68,41 +69,60 @@ public class CompletionsController {
             throw ApiException.invalid("This model's maximum context length is " + model.contextLength()
                     + " tokens; the prompt has " + prompt.length + " tokens (send truncate_prompt_tokens to keep only the last ones).", "prompt");
         }
-        if (request.path("n").asInt(1) != 1) {
-            throw ApiException.invalid("only n = 1 is supported so far", "n");
-        }
+        int n = OpenAiRequests.choices(request);
+        int topLogprobs = OpenAiRequests.completionLogprobs(request);
         SamplingParams params = OpenAiRequests.sampling(request, model, 16);
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
         boolean returnTokenIds = request.path("return_token_ids").asBoolean(false);
         if (!request.path("stream").asBoolean(false)) {
             long start = System.nanoTime();
-            Generation generation = model.generate(prompt, params, null);
-            metrics.record(generation, System.nanoTime() - start);
-            Map<String, Object> choice = new LinkedHashMap<>();
-            choice.put("text", generation.text());
-            choice.put("index", 0);
-            choice.put("logprobs", null);
-            choice.put("finish_reason", generation.finishReason());
-            if (returnTokenIds) {
-                choice.put("prompt_token_ids", prompt);
-                choice.put("token_ids", generation.tokenIds());
+            List<Generation> generations = model.generate(prompt, params, n, topLogprobs, null, model.newCache(), 0);
+            metrics.record(generations, System.nanoTime() - start);
+            List<Map<String, Object>> choices = new ArrayList<>();
+            for (int i = 0; i < generations.size(); i++) {
+                Generation generation = generations.get(i);
+                Map<String, Object> choice = new LinkedHashMap<>();
+                choice.put("text", generation.text());
+                choice.put("index", i);
+                choice.put("logprobs", generation.logprobs() == null ? null
+                        : OpenAiLogprobs.completion(generation.logprobs(), model.tokenizer(), new int[1]));
+                choice.put("finish_reason", generation.finishReason());
+                if (returnTokenIds) {
+                    choice.put("prompt_token_ids", prompt);
+                    choice.put("token_ids", generation.tokenIds());
+                }
+                choices.add(choice);
             }
-            Map<String, Object> body = envelope(id, created, model.id(), List.of(choice));
-            body.put("usage", OpenAiRequests.usage(generation.promptTokens(), generation.completionTokens()));
+            Map<String, Object> body = envelope(id, created, model.id(), choices);
+            body.put("usage", OpenAiRequests.usage(prompt.length, OpenAiRequests.completionTokens(generations)));
             return body;
         }
         boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
         StreamingResponseBody stream = out -> {
             long start = System.nanoTime();
-            Generation generation = model.generate(prompt, params, (delta, tokenId) ->
-                    send(out, envelope(id, created, model.id(), List.of(chunkChoice(delta, null)))));
-            metrics.record(generation, System.nanoTime() - start);
-            if (!generation.finishReason().equals("cancelled")) {
-                send(out, envelope(id, created, model.id(), List.of(chunkChoice("", generation.finishReason()))));
+            int[][] offsets = new int[n][1];
+            DecoderModel.ChoiceListener listener = new DecoderModel.ChoiceListener() {
+                @Override
+                public boolean onText(int index, String delta, int tokenId, List<TokenLogprob> tokens) {
+                    return send(out, envelope(id, created, model.id(), List.of(chunkChoice(index, delta,
+                            tokens == null ? null : OpenAiLogprobs.completion(tokens, model.tokenizer(), offsets[index]), null))));
+                }
+
+                @Override
+                public void onFinish(int index, String finishReason) {
+                    // Each choice's finish as it happens; a cancelled one has no client left to tell.
+                    if (!finishReason.equals("cancelled")) {
+                        send(out, envelope(id, created, model.id(), List.of(chunkChoice(index, "", null, finishReason))));
+                    }
+                }
+            };
+            List<Generation> generations = model.generate(prompt, params, n, topLogprobs, listener, model.newCache(), 0);
+            metrics.record(generations, System.nanoTime() - start);
+            if (!OpenAiRequests.anyCancelled(generations)) {
                 if (includeUsage) {
                     Map<String, Object> usage = envelope(id, created, model.id(), List.of());
-                    usage.put("usage", OpenAiRequests.usage(generation.promptTokens(), generation.completionTokens()));
+                    usage.put("usage", OpenAiRequests.usage(prompt.length, OpenAiRequests.completionTokens(generations)));
                     send(out, usage);
                 }
                 out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
@@ -116,11 +136,11 @@ public class CompletionsController {
         return stream;
     }
 
-    private static Map<String, Object> chunkChoice(String text, String finishReason) {
+    private static Map<String, Object> chunkChoice(int index, String text, Map<String, Object> logprobs, String finishReason) {
         Map<String, Object> choice = new LinkedHashMap<>();
         choice.put("text", text);
-        choice.put("index", 0);
-        choice.put("logprobs", null);
+        choice.put("index", index);
+        choice.put("logprobs", logprobs);
         choice.put("finish_reason", finishReason);
         return choice;
     }

@@ -62,6 +62,68 @@ final class OpenAiRequests {
         return prompt.length <= n ? prompt : java.util.Arrays.copyOfRange(prompt, prompt.length - n, prompt.length);
     }
 
+    /** Most choices one request may ask for. */
+    static final int MAX_CHOICES = 64;
+    /** Most alternatives per token ({@code top_logprobs}, completions' {@code logprobs}), as OpenAI's chat API. */
+    static final int MAX_TOP_LOGPROBS = 20;
+
+    /** {@code n}: how many choices, 1 when absent. */
+    static int choices(JsonNode request) {
+        JsonNode n = request.get("n");
+        if (n == null || n.isNull()) {
+            return 1;
+        }
+        if (!n.isIntegralNumber() || n.asInt() < 1 || n.asInt() > MAX_CHOICES) {
+            throw ApiException.invalid("n must be an integer between 1 and " + MAX_CHOICES, "n");
+        }
+        return n.asInt();
+    }
+
+    /** Chat's {@code logprobs} (boolean) and {@code top_logprobs} (0..20): -1 for none, else the alternatives. */
+    static int chatLogprobs(JsonNode request) {
+        JsonNode on = request.get("logprobs");
+        JsonNode top = request.get("top_logprobs");
+        if (on != null && !on.isNull() && !on.isBoolean()) {
+            throw ApiException.invalid("logprobs must be a boolean", "logprobs");
+        }
+        boolean wanted = on != null && on.asBoolean(false);
+        if (top == null || top.isNull()) {
+            return wanted ? 0 : -1;
+        }
+        if (!top.isIntegralNumber() || top.asInt() < 0 || top.asInt() > MAX_TOP_LOGPROBS) {
+            throw ApiException.invalid("top_logprobs must be an integer between 0 and " + MAX_TOP_LOGPROBS, "top_logprobs");
+        }
+        if (!wanted) {
+            throw ApiException.invalid("top_logprobs needs logprobs set to true", "top_logprobs");
+        }
+        return top.asInt();
+    }
+
+    /** Completions' {@code logprobs} (an integer 0..20, the alternatives per token): -1 when absent. */
+    static int completionLogprobs(JsonNode request) {
+        JsonNode k = request.get("logprobs");
+        if (k == null || k.isNull()) {
+            return -1;
+        }
+        if (!k.isIntegralNumber() || k.asInt() < 0 || k.asInt() > MAX_TOP_LOGPROBS) {
+            throw ApiException.invalid("logprobs must be an integer between 0 and " + MAX_TOP_LOGPROBS, "logprobs");
+        }
+        return k.asInt();
+    }
+
+    /** Completion tokens of all choices. */
+    static int completionTokens(List<dev.trident.decoder.inference.Generation> choices) {
+        int sum = 0;
+        for (dev.trident.decoder.inference.Generation choice : choices) {
+            sum += choice.completionTokens();
+        }
+        return sum;
+    }
+
+    static boolean anyCancelled(List<dev.trident.decoder.inference.Generation> choices) {
+        return choices.stream().anyMatch(choice -> choice.finishReason().equals("cancelled"));
+    }
+
     static Map<String, Object> usage(int promptTokens, int completionTokens) {
         Map<String, Object> usage = new LinkedHashMap<>();
         usage.put("prompt_tokens", promptTokens);

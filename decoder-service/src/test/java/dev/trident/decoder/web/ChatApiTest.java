@@ -104,6 +104,86 @@ class ChatApiTest {
         assertThat(json.readTree(badRole.body()).path("error").path("param").asString()).isEqualTo("messages");
     }
 
+    @Test
+    void nChoicesWithLogprobsInOpenAisShape() throws Exception {
+        String messages = "[{\"role\": \"user\", \"content\": \"Once upon a time\"}]";
+        JsonNode single = ok(post("{\"messages\": " + messages + ", \"max_tokens\": 12, \"temperature\": 0.9, \"seed\": 21}"));
+        JsonNode response = ok(post("{\"messages\": " + messages + ", \"max_tokens\": 12, \"temperature\": 0.9, \"seed\": 21, "
+                + "\"n\": 3, \"logprobs\": true, \"top_logprobs\": 2}"));
+        JsonNode choices = response.path("choices");
+        assertThat(choices.size()).isEqualTo(3);
+        int completion = 0;
+        for (int i = 0; i < 3; i++) {
+            JsonNode choice = choices.get(i);
+            assertThat(choice.path("index").asInt()).isEqualTo(i);
+            JsonNode content = choice.path("logprobs").path("content");
+            assertThat(content.size()).isPositive();
+            completion += content.size();
+            StringBuilder tokens = new StringBuilder();
+            for (JsonNode token : content) {
+                assertThat(token.path("logprob").asDouble()).isLessThanOrEqualTo(0);
+                assertThat(token.path("top_logprobs").size()).isEqualTo(2);
+                assertThat(token.path("top_logprobs").get(0).path("logprob").asDouble())
+                        .isGreaterThanOrEqualTo(token.path("top_logprobs").get(1).path("logprob").asDouble())
+                        .isGreaterThanOrEqualTo(token.path("logprob").asDouble());
+                byte[] bytes = new byte[token.path("bytes").size()];
+                for (int b = 0; b < bytes.length; b++) {
+                    bytes[b] = (byte) token.path("bytes").get(b).asInt();
+                }
+                assertThat(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(token.path("token").asString());
+                tokens.append(token.path("token").asString());
+            }
+            assertThat(tokens.toString().replace(" ", "")).contains(choice.path("message").path("content").asString().replace(" ", "").trim());
+        }
+        // Choice 0 is what n = 1 gives with the same seed; usage counts the prompt once and every choice's tokens.
+        assertThat(choices.get(0).path("message").path("content").asString())
+                .isEqualTo(single.path("choices").get(0).path("message").path("content").asString());
+        assertThat(response.path("usage").path("completion_tokens").asInt()).isEqualTo(completion);
+        assertThat(response.path("usage").path("prompt_tokens").asInt()).isEqualTo(single.path("usage").path("prompt_tokens").asInt());
+        assertThat(response.path("usage").path("total_tokens").asInt())
+                .isEqualTo(completion + single.path("usage").path("prompt_tokens").asInt());
+    }
+
+    @Test
+    void streamedChoicesCarryTheirIndex() throws Exception {
+        HttpResponse<String> response = post("{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"max_tokens\": 10, "
+                + "\"temperature\": 0.9, \"seed\": 4, \"n\": 2, \"stream\": true, \"logprobs\": true}");
+        assertThat(response.statusCode()).isEqualTo(200);
+        StringBuilder[] texts = {new StringBuilder(), new StringBuilder()};
+        int[] finishes = new int[2];
+        int logprobTokens = 0;
+        for (String block : response.body().split("\n\n")) {
+            String data = block.substring("data: ".length());
+            if (data.equals("[DONE]")) {
+                continue;
+            }
+            JsonNode choice = json.readTree(data).path("choices").get(0);
+            int index = choice.path("index").asInt();
+            texts[index].append(choice.path("delta").path("content").asString(""));
+            if (!choice.path("finish_reason").isNull()) {
+                finishes[index]++;
+            }
+            logprobTokens += choice.path("logprobs").path("content").size();
+        }
+        assertThat(finishes).containsExactly(1, 1);
+        assertThat(logprobTokens).isPositive();
+        JsonNode whole = ok(post("{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"max_tokens\": 10, "
+                + "\"temperature\": 0.9, \"seed\": 4, \"n\": 2}"));
+        assertThat(texts[0].toString()).isEqualTo(whole.path("choices").get(0).path("message").path("content").asString());
+        assertThat(texts[1].toString()).isEqualTo(whole.path("choices").get(1).path("message").path("content").asString());
+    }
+
+    @Test
+    void badChoiceAndLogprobCountsGet400() throws Exception {
+        String messages = "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]";
+        for (String bad : List.of("\"n\": 0", "\"n\": 1.5", "\"n\": 1000", "\"logprobs\": true, \"top_logprobs\": 21",
+                "\"top_logprobs\": 3", "\"logprobs\": true, \"top_logprobs\": -1", "\"logprobs\": 3")) {
+            HttpResponse<String> response = post("{" + messages + ", " + bad + "}");
+            assertThat(response.statusCode()).as(bad).isEqualTo(400);
+            assertThat(json.readTree(response.body()).path("error").path("type").asString()).as(bad).isEqualTo("invalid_request_error");
+        }
+    }
+
     private HttpResponse<String> chat(List<Map<String, String>> messages, String session, boolean stream) throws Exception {
         String body = json.writeValueAsString(Map.of("messages", messages, "max_tokens", 40, "temperature", 0, "stream", stream));
         HttpRequest.Builder request = HttpRequest.newBuilder(uri("/v1/chat/completions")).header("Content-Type", "application/json")

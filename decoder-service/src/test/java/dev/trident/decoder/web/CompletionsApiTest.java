@@ -123,6 +123,64 @@ class CompletionsApiTest {
     }
 
     @Test
+    void nChoicesAndLogprobsInTheLegacyShape() throws Exception {
+        JsonNode response = ok(post("{\"prompt\": \"Once upon a time\", \"max_tokens\": 15, \"temperature\": 0.8, \"seed\": 3, "
+                + "\"n\": 2, \"logprobs\": 3}"));
+        assertThat(response.path("choices").size()).isEqualTo(2);
+        int completion = 0;
+        for (int i = 0; i < 2; i++) {
+            JsonNode choice = response.path("choices").get(i);
+            assertThat(choice.path("index").asInt()).isEqualTo(i);
+            JsonNode logprobs = choice.path("logprobs");
+            int n = logprobs.path("tokens").size();
+            completion += n;
+            assertThat(n).isPositive();
+            assertThat(logprobs.path("token_logprobs").size()).isEqualTo(n);
+            assertThat(logprobs.path("top_logprobs").size()).isEqualTo(n);
+            assertThat(logprobs.path("text_offset").size()).isEqualTo(n);
+            int offset = 0;
+            for (int t = 0; t < n; t++) {
+                String token = logprobs.path("tokens").get(t).asString();
+                JsonNode top = logprobs.path("top_logprobs").get(t);
+                // The 3 most likely, and always the sampled token (so 3 or 4 entries).
+                assertThat(top.size()).isBetween(3, 4);
+                assertThat(top.path(token).asDouble()).isEqualTo(logprobs.path("token_logprobs").get(t).asDouble());
+                assertThat(logprobs.path("text_offset").get(t).asInt()).isEqualTo(offset);
+                offset += token.length();
+            }
+        }
+        assertThat(response.path("usage").path("completion_tokens").asInt()).isEqualTo(completion);
+        assertError(post("{\"prompt\": \"hi\", \"n\": 0}"), 400, "invalid_request_error");
+        assertError(post("{\"prompt\": \"hi\", \"logprobs\": 21}"), 400, "invalid_request_error");
+        assertError(post("{\"prompt\": \"hi\", \"logprobs\": true}"), 400, "invalid_request_error");
+    }
+
+    @Test
+    void concurrentRequestsGiveWhatEachGivesAlone() throws Exception {
+        List<String> bodies = List.of(
+                "{\"prompt\": [1], \"max_tokens\": 60, \"temperature\": 0}",
+                "{\"prompt\": \"The cat\", \"max_tokens\": 50, \"temperature\": 0.9, \"seed\": 8}",
+                "{\"prompt\": \"Lily\", \"max_tokens\": 40, \"temperature\": 1.1, \"top_k\": 30, \"seed\": 9, \"stop\": [\".\"]}",
+                "{\"prompt\": \"One day\", \"max_tokens\": 70, \"temperature\": 0.7, \"seed\": 10, \"frequency_penalty\": 0.5}");
+        List<String> alone = new ArrayList<>();
+        for (String body : bodies) {
+            alone.add(ok(post(body)).path("choices").get(0).path("text").asString());
+        }
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> together = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            for (String body : bodies) {
+                together.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/completions"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+        }
+        for (int i = 0; i < together.size(); i++) {
+            assertThat(ok(together.get(i).get()).path("choices").get(0).path("text").asString()).as(bodies.get(i % bodies.size()))
+                    .isEqualTo(alone.get(i % bodies.size()));
+        }
+    }
+
+    @Test
     void tokenizeAndDetokenizeRoundTrip() throws Exception {
         HttpResponse<String> tokenized = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/tokenize"))
                 .header("Content-Type", "application/json")

@@ -28,7 +28,11 @@ class IdsOnlyModelTest {
     static void serveTheOracleLlama(DynamicPropertyRegistry registry) throws Exception {
         Path dir = Path.of(IdsOnlyModelTest.class.getResource("/oracle/llama/config.json").toURI()).getParent();
         registry.add("model", dir::toString);
+        registry.add("trident.decoder.max-batch-size", () -> "3");
     }
+
+    @Autowired
+    dev.trident.decoder.inference.DecoderRegistry models;
 
     @LocalServerPort
     int port;
@@ -45,6 +49,14 @@ class IdsOnlyModelTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(json.readTree(response.body()).path("choices").get(0).path("token_ids"))
                 .isEqualTo(reference.path("outputs").path("greedy").path("generated").get(0));
+
+        HttpResponse<String> withLogprobs = post("{\"prompt\": " + ids + ", \"max_tokens\": 3, \"temperature\": 0, \"logprobs\": 1}");
+        JsonNode tokens = json.readTree(withLogprobs.body()).path("choices").get(0).path("logprobs").path("tokens");
+        JsonNode greedy = reference.path("outputs").path("greedy").path("generated").get(0);
+        for (int i = 0; i < 3; i++) {
+            assertThat(tokens.get(i).asString()).isEqualTo("token_id:" + greedy.get(i).asInt());
+        }
+        assertThat(models.get(null).maxBatch()).as("trident.decoder.max-batch-size").isEqualTo(3);
 
         HttpResponse<String> text = post("{\"prompt\": \"hello\"}");
         assertThat(text.statusCode()).isEqualTo(400);

@@ -35,4 +35,20 @@ public final class GatedMlp {
         Activations.gated(activation, gateOut, 0, upOut, 0, gateOut, 0, rows * hidden);
         down.forward(gateOut, 0, rows, out, outOff);
     }
+
+    /** {@code rows} independent rows, each bitwise as {@link #forward} of that row alone; one pass over the weights. */
+    public void forwardEach(float[] x, int xOff, int rows, float[] out, int outOff) {
+        int hidden = up.outFeatures();
+        if (gateOut.length < rows * hidden) {
+            gateOut = new float[rows * hidden];
+            upOut = new float[rows * hidden];
+        }
+        gate.forwardEach(x, xOff, rows, gateOut, 0);
+        up.forwardEach(x, xOff, rows, upOut, 0);
+        // Row by row, so each row splits into vector body and scalar tail exactly as it does alone.
+        for (int r = 0; r < rows; r++) {
+            Activations.gated(activation, gateOut, r * hidden, upOut, r * hidden, gateOut, r * hidden, hidden);
+        }
+        down.forwardEach(gateOut, 0, rows, out, outOff);
+    }
 }

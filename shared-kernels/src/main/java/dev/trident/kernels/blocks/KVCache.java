@@ -31,6 +31,10 @@ public final class KVCache {
         return length;
     }
 
+    public int layers() {
+        return layers;
+    }
+
     public int maxPositions() {
         return maxPositions;
     }

@@ -1,6 +1,7 @@
 package dev.trident.kernels.blocks;
 
 import dev.trident.kernels.ops.Axpy;
+import dev.trident.kernels.ops.BatchedMatVec;
 import dev.trident.kernels.ops.MatMul;
 import dev.trident.kernels.ops.MatVec;
 import dev.trident.kernels.tensor.Tensor;
@@ -44,6 +45,24 @@ public final class Linear {
             MatVec.matVec(weight, x, xOff, y, yOff);
         } else {
             MatMul.matMul(weight, x, xOff, rows, y, yOff);
+        }
+        if (bias != null) {
+            int out = outFeatures();
+            for (int r = 0; r < rows; r++) {
+                Axpy.axpy(1f, bias, 0, y, yOff + r * out, out);
+            }
+        }
+    }
+
+    /**
+     * {@code rows} independent rows, each exactly as {@code forward(x, xOff + r·in, 1, y, yOff + r·out)} would
+     * compute it (bitwise), but with one pass over the weights for all of them: the batched decode step.
+     */
+    public void forwardEach(float[] x, int xOff, int rows, float[] y, int yOff) {
+        if (rows == 1) {
+            MatVec.matVec(weight, x, xOff, y, yOff);
+        } else {
+            BatchedMatVec.matVec(weight, x, xOff, rows, y, yOff);
         }
         if (bias != null) {
             int out = outFeatures();

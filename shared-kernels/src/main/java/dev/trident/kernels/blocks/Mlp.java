@@ -29,4 +29,17 @@ public final class Mlp {
         Activations.apply(activation, hiddenOut, 0, hiddenOut, 0, rows * hidden);
         fc2.forward(hiddenOut, 0, rows, out, outOff);
     }
+
+    /** {@code rows} independent rows, each bitwise as {@link #forward} of that row alone; one pass over the weights. */
+    public void forwardEach(float[] x, int xOff, int rows, float[] out, int outOff) {
+        int hidden = fc1.outFeatures();
+        if (hiddenOut.length < rows * hidden) {
+            hiddenOut = new float[rows * hidden];
+        }
+        fc1.forwardEach(x, xOff, rows, hiddenOut, 0);
+        for (int r = 0; r < rows; r++) {
+            Activations.apply(activation, hiddenOut, r * hidden, hiddenOut, r * hidden, hidden);
+        }
+        fc2.forwardEach(hiddenOut, 0, rows, out, outOff);
+    }
 }

@@ -21,6 +21,8 @@ public final class SelfAttention {
     private final Rope.Table rope;
     private float[] queries = new float[0];
     private float[] attended = new float[0];
+    private float[] newKeys = new float[0];
+    private float[] newValues = new float[0];
 
     /** @param rope null for models without rotary embeddings */
     public SelfAttention(Linear query, Linear key, Linear value, Linear output, Attention.Shape shape, Rope.Table rope) {
@@ -78,5 +80,42 @@ public final class SelfAttention {
         }
         Attention.attend(shape, queries, 0, rows, pos0, keys, values, 0, pos0 + rows, keyValid, bias, biasOff, attended, 0);
         output.forward(attended, 0, rows, out, outOff);
+    }
+
+    /**
+     * One decode step of {@code rows} different sequences: row {@code r} of {@code x} is the newest token of the
+     * sequence whose cache is {@code caches[r]}, at position {@code caches[r].length()} (capacity ensured by the
+     * caller; the length is not advanced here). The projections run batched ({@link Linear#forwardEach}, one pass
+     * over each weight), attention per sequence over its own cache; every row is bitwise what
+     * {@link #forward(float[], int, int, int, KVCache, int, float[], int)} gives for that token alone.
+     */
+    public void decodeEach(float[] x, int xOff, int rows, KVCache[] caches, int layer, float[] out, int outOff) {
+        int headDim = shape.headDim();
+        int qWidth = shape.heads() * headDim;
+        int kvWidth = shape.kvHeads() * headDim;
+        if (queries.length < rows * qWidth) {
+            queries = new float[rows * qWidth];
+            attended = new float[rows * qWidth];
+        }
+        if (newKeys.length < rows * kvWidth) {
+            newKeys = new float[rows * kvWidth];
+            newValues = new float[rows * kvWidth];
+        }
+        query.forwardEach(x, xOff, rows, queries, 0);
+        key.forwardEach(x, xOff, rows, newKeys, 0);
+        value.forwardEach(x, xOff, rows, newValues, 0);
+        for (int r = 0; r < rows; r++) {
+            int pos = caches[r].length();
+            float[] keys = caches[r].keys(layer);
+            float[] values = caches[r].values(layer);
+            System.arraycopy(newKeys, r * kvWidth, keys, pos * kvWidth, kvWidth);
+            System.arraycopy(newValues, r * kvWidth, values, pos * kvWidth, kvWidth);
+            if (rope != null) {
+                Rope.apply(queries, r * qWidth, shape.heads(), headDim, pos, rope);
+                Rope.apply(keys, pos * kvWidth, shape.kvHeads(), headDim, pos, rope);
+            }
+            Attention.attend(shape, queries, r * qWidth, 1, pos, keys, values, 0, pos + 1, null, null, 0, attended, r * qWidth);
+        }
+        output.forwardEach(attended, 0, rows, out, outOff);
     }
 }
