@@ -11,7 +11,7 @@ import dev.trident.kernels.ops.Activation;
 import dev.trident.kernels.ops.Activations;
 import dev.trident.kernels.ops.Attention;
 import dev.trident.kernels.ops.Axpy;
-import dev.trident.kernels.ops.MatVecRows;
+import dev.trident.kernels.ops.BatchedMatVec;
 import dev.trident.kernels.tensor.Tensor;
 
 /**
@@ -53,7 +53,7 @@ public final class BartModel implements Seq2SeqLm {
     private final Attention.Shape decoderShape;
 
     /** One decoder layer's self-attention and feed-forward projections (same tensors) for {@link #decodeStep}. */
-    private record StepLayer(StepLinear q, StepLinear k, StepLinear v, StepLinear o, StepLinear fc1, StepLinear fc2) {
+    private record StepLayer(Linear q, Linear k, Linear v, Linear o, Linear fc1, Linear fc2) {
     }
 
     public BartModel(BartConfig config, WeightSource weights, AutoCloseable weightsResource) {
@@ -126,11 +126,10 @@ public final class BartModel implements Seq2SeqLm {
             decoderAttnNorm[l] = layerNorm(weights, p + "self_attn_layer_norm", d, eps);
             crossAttn[l] = new CrossAttention(linear(weights, p + "encoder_attn.q_proj", d, d), linear(weights, p + "encoder_attn.k_proj", d, d),
                     linear(weights, p + "encoder_attn.v_proj", d, d), linear(weights, p + "encoder_attn.out_proj", d, d),
-                    dh, d / dh, decoderScale, weights.tensor(p + "encoder_attn.q_proj.bias", d),
-                    weights.tensor(p + "encoder_attn.out_proj.bias", d));
-            decoderStep[l] = new StepLayer(step(weights, p + "self_attn.q_proj", d, d), step(weights, p + "self_attn.k_proj", d, d),
-                    step(weights, p + "self_attn.v_proj", d, d), step(weights, p + "self_attn.out_proj", d, d),
-                    step(weights, p + "fc1", config.decoderFfnDim(), d), step(weights, p + "fc2", d, config.decoderFfnDim()));
+                    dh, d / dh, decoderScale);
+            decoderStep[l] = new StepLayer(linear(weights, p + "self_attn.q_proj", d, d), linear(weights, p + "self_attn.k_proj", d, d),
+                    linear(weights, p + "self_attn.v_proj", d, d), linear(weights, p + "self_attn.out_proj", d, d),
+                    linear(weights, p + "fc1", config.decoderFfnDim(), d), linear(weights, p + "fc2", d, config.decoderFfnDim()));
             crossNorm[l] = layerNorm(weights, p + "encoder_attn_layer_norm", d, eps);
             decoderFfn[l] = new Mlp(linear(weights, p + "fc1", config.decoderFfnDim(), d),
                     linear(weights, p + "fc2", d, config.decoderFfnDim()), activation);
@@ -145,10 +144,6 @@ public final class BartModel implements Seq2SeqLm {
 
     private static Linear linear(WeightSource weights, String name, int out, int in) {
         return new Linear(weights.tensor(name + ".weight", out, in), weights.tensor(name + ".bias", out));
-    }
-
-    private static StepLinear step(WeightSource weights, String name, int out, int in) {
-        return StepLinear.of(weights.tensor(name + ".weight", out, in), weights.tensor(name + ".bias", out));
     }
 
     private static LayerNorm layerNorm(WeightSource weights, String name, int d, float eps) {
@@ -310,7 +305,7 @@ public final class BartModel implements Seq2SeqLm {
 
     /**
      * The batched decoder step: each projection reads its weights once for all {@code count} rows
-     * ({@link StepLinear}); embeddings, positions, attention and norms run row by row on each row's own position,
+     * ({@link Linear#forwardEach}); embeddings, positions, attention and norms run row by row on each row's own position,
      * cache and encoder, so row {@code i} equals {@code decode(new int[] {tokens[i]}, states[i], false)} bit for bit.
      */
     @Override
@@ -339,9 +334,9 @@ public final class BartModel implements Seq2SeqLm {
         }
         for (int l = 0; l < config.decoderLayers(); l++) {
             StepLayer p = decoderStep[l];
-            p.q().forward(x, count, q);
-            p.k().forward(x, count, k);
-            p.v().forward(x, count, v);
+            p.q().forwardEach(x, 0, count, q, 0);
+            p.k().forwardEach(x, 0, count, k, 0);
+            p.v().forwardEach(x, 0, count, v, 0);
             for (int i = 0; i < count; i++) {
                 KVCache cache = states[i].cache();
                 System.arraycopy(k, i * d, cache.keys(l), pos[i] * d, d);
@@ -349,22 +344,22 @@ public final class BartModel implements Seq2SeqLm {
                 Attention.attend(decoderShape, q, i * d, 1, pos[i], cache.keys(l), cache.values(l), 0, pos[i] + 1,
                         null, null, 0, attended, i * d);
             }
-            p.o().forward(attended, count, delta);
+            p.o().forwardEach(attended, 0, count, delta, 0);
             addAndNormRows(decoderAttnNorm[l], x, delta, count, d);
             crossAttn[l].forwardRows(x, count, states, l, delta);
             addAndNormRows(crossNorm[l], x, delta, count, d);
-            p.fc1().forward(x, count, h);
+            p.fc1().forwardEach(x, 0, count, h, 0);
             for (int i = 0; i < count; i++) {
                 Activations.apply(activation, h, i * ff, h, i * ff, ff);
             }
-            p.fc2().forward(h, count, delta);
+            p.fc2().forwardEach(h, 0, count, delta, 0);
             addAndNormRows(decoderFfnNorm[l], x, delta, count, d);
         }
         for (int i = 0; i < count; i++) {
             states[i].cache().setLength(pos[i] + 1);
         }
         int vocab = config.decoderVocabSize();
-        MatVecRows.matVecRows(lmHead.weight(), x, 0, count, logits, off);
+        BatchedMatVec.matVec(lmHead.weight(), x, 0, count, logits, off);
         for (int i = 0; i < count; i++) {
             Axpy.axpy(1f, finalLogitsBias, 0, logits, off + i * vocab, vocab);
         }

@@ -2,7 +2,6 @@ package dev.trident.seq2seq.model;
 
 import dev.trident.kernels.blocks.Linear;
 import dev.trident.kernels.ops.Attention;
-import dev.trident.kernels.tensor.Tensor;
 
 /**
  * Decoder-to-encoder attention: queries from the decoder rows, keys and values projected once from the encoder's
@@ -15,16 +14,10 @@ final class CrossAttention {
     private final Linear value;
     private final Linear output;
     private final Attention.Shape shape;
-    private final StepLinear queryStep;
-    private final StepLinear outputStep;
     private float[] queries = new float[0];
     private float[] attended = new float[0];
 
-    /** @param queryBias, outputBias the biases of {@code query} and {@code output} (null: none), for the batched step */
-    CrossAttention(Linear query, Linear key, Linear value, Linear output, int heads, int headDim, float scale,
-                   Tensor queryBias, Tensor outputBias) {
-        this.queryStep = StepLinear.of(query.weight(), queryBias);
-        this.outputStep = StepLinear.of(output.weight(), outputBias);
+    CrossAttention(Linear query, Linear key, Linear value, Linear output, int heads, int headDim, float scale) {
         this.query = query;
         this.key = key;
         this.value = value;
@@ -71,12 +64,12 @@ final class CrossAttention {
             queries = new float[rows * width];
             attended = new float[rows * width];
         }
-        queryStep.forward(x, rows, queries);
+        query.forwardEach(x, 0, rows, queries, 0);
         for (int i = 0; i < rows; i++) {
             EncoderOutput encoder = states[i].encoder();
             Attention.attend(shape, queries, i * width, 1, 0, states[i].crossKeys(layer), states[i].crossValues(layer), 0,
                     encoder.length(), encoder.keyValid(), null, 0, attended, i * width);
         }
-        outputStep.forward(attended, rows, out);
+        output.forwardEach(attended, 0, rows, out, 0);
     }
 }

@@ -12,7 +12,7 @@ import dev.trident.kernels.ops.Activation;
 import dev.trident.kernels.ops.Activations;
 import dev.trident.kernels.ops.Attention;
 import dev.trident.kernels.ops.Axpy;
-import dev.trident.kernels.ops.MatVecRows;
+import dev.trident.kernels.ops.BatchedMatVec;
 import dev.trident.kernels.tensor.Tensor;
 
 /**
@@ -66,18 +66,18 @@ public final class T5Model implements Seq2SeqLm {
         void forwardRows(float[] x, int rows, float[] out, float[] h, float[] h2) {
             int ff = wo.inFeatures();
             if (plain != null) {
-                MatVecRows.matVecRows(wi.weight(), x, 0, rows, h, 0);
+                BatchedMatVec.matVec(wi.weight(), x, 0, rows, h, 0);
                 for (int r = 0; r < rows; r++) {
                     Activations.apply(act, h, r * ff, h, r * ff, ff);
                 }
             } else {
-                MatVecRows.matVecRows(wi0.weight(), x, 0, rows, h, 0);
-                MatVecRows.matVecRows(wi1.weight(), x, 0, rows, h2, 0);
+                BatchedMatVec.matVec(wi0.weight(), x, 0, rows, h, 0);
+                BatchedMatVec.matVec(wi1.weight(), x, 0, rows, h2, 0);
                 for (int r = 0; r < rows; r++) {
                     Activations.gated(act, h, r * ff, h2, r * ff, h, r * ff, ff);
                 }
             }
-            MatVecRows.matVecRows(wo.weight(), h, 0, rows, out, 0);
+            BatchedMatVec.matVec(wo.weight(), h, 0, rows, out, 0);
         }
     }
 
@@ -139,7 +139,7 @@ public final class T5Model implements Seq2SeqLm {
                     Linear.withoutBias(weights.tensor(c + "k.weight", inner, d)),
                     Linear.withoutBias(weights.tensor(c + "v.weight", inner, d)),
                     Linear.withoutBias(weights.tensor(c + "o.weight", d, inner)),
-                    heads, config.dKv(), 1f, null, null);
+                    heads, config.dKv(), 1f);
             decoderFfNorm[l] = new RmsNorm(weights.tensor(p + "2.layer_norm.weight", d), d, eps);
             decoderFf[l] = feedForward(weights, p + "2.DenseReluDense.");
         }
@@ -287,7 +287,7 @@ public final class T5Model implements Seq2SeqLm {
     }
 
     /**
-     * The batched decoder step: every weight matrix is read once for all {@code count} rows ({@link MatVecRows}),
+     * The batched decoder step: every weight matrix is read once for all {@code count} rows ({@link BatchedMatVec}),
      * while attention, norms and residuals run row by row on each row's own cache, position bias and encoder, so row
      * {@code i} equals {@code decode(new int[] {tokens[i]}, states[i], false)} bit for bit.
      */
@@ -323,9 +323,9 @@ public final class T5Model implements Seq2SeqLm {
         for (int l = 0; l < config.numDecoderLayers(); l++) {
             decoderAttnNorm[l].forward(x, 0, count, normed, 0);
             Projections p = decoderProjections[l];
-            MatVecRows.matVecRows(p.q().weight(), normed, 0, count, q, 0);
-            MatVecRows.matVecRows(p.k().weight(), normed, 0, count, k, 0);
-            MatVecRows.matVecRows(p.v().weight(), normed, 0, count, v, 0);
+            BatchedMatVec.matVec(p.q().weight(), normed, 0, count, q, 0);
+            BatchedMatVec.matVec(p.k().weight(), normed, 0, count, k, 0);
+            BatchedMatVec.matVec(p.v().weight(), normed, 0, count, v, 0);
             for (int i = 0; i < count; i++) {
                 KVCache cache = states[i].cache();
                 System.arraycopy(k, i * inner, cache.keys(l), pos[i] * inner, inner);
@@ -333,7 +333,7 @@ public final class T5Model implements Seq2SeqLm {
                 Attention.attend(decoderShape, q, i * inner, 1, pos[i], cache.keys(l), cache.values(l), 0, pos[i] + 1,
                         null, bias[i], 0, attended, i * inner);
             }
-            MatVecRows.matVecRows(p.o().weight(), attended, 0, count, delta, 0);
+            BatchedMatVec.matVec(p.o().weight(), attended, 0, count, delta, 0);
             addRows(delta, x, count, d);
             crossNorm[l].forward(x, 0, count, normed, 0);
             crossAttn[l].forwardRows(normed, count, states, l, delta);
@@ -352,7 +352,7 @@ public final class T5Model implements Seq2SeqLm {
                 normed[i] *= rescale;
             }
         }
-        MatVecRows.matVecRows(lmHead.weight(), normed, 0, count, logits, off);
+        BatchedMatVec.matVec(lmHead.weight(), normed, 0, count, logits, off);
     }
 
     /** {@code x += delta} row by row, as the one-row step adds its single row. */
