@@ -26,6 +26,7 @@ final class BeamSearch extends Search {
     private final Hypotheses finished;
     private final SplittableRandom random;
     private final float[] scores;
+    private final LogitsProcessors.Buffers buffers;
     private int[][] sequences;
     private DecoderState[] states;
     private float[] beamScores;
@@ -42,6 +43,7 @@ final class BeamSearch extends Search {
         this.finished = new Hypotheses(k, options.lengthPenalty(), options.earlyStopping(), options.maxNewTokens());
         this.random = options.doSample() ? new SplittableRandom(options.seed()) : null;
         this.scores = new float[k * vocab];
+        this.buffers = new LogitsProcessors.Buffers(vocab);
         sequences = new int[k][];
         states = new DecoderState[k];
         beamScores = new float[k];
@@ -74,11 +76,11 @@ final class BeamSearch extends Search {
         for (int b = 0; b < k; b++) {
             int row = first ? off : off + b * vocab; // the first step's beams all continue the start token
             Generation.logSoftmax(logits, row, scores, b * vocab, vocab);
-            LogitsProcessors.process(options, sequences[b], sequences[b].length, scores, b * vocab, vocab);
+            LogitsProcessors.process(options, sequences[b], sequences[b].length, scores, b * vocab, vocab, buffers);
             for (int t = 0; t < vocab; t++) {
                 scores[b * vocab + t] += beamScores[b];
             }
-            LogitsProcessors.warp(options, 2, scores, b * vocab, vocab);
+            LogitsProcessors.warp(options, 2, scores, b * vocab, vocab, buffers);
         }
         first = false;
         int candidates = 2 * k; // HF: max(2, 1 + number of eos ids) · k

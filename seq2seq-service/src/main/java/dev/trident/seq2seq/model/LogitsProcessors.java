@@ -4,20 +4,57 @@ import java.util.Arrays;
 
 /**
  * HF transformers' logits processors and warpers that {@link DecodingOptions} can switch on, each on one row of
- * {@code vocab} scores at {@code off}, in HF's order: processors ({@link #process}: no-repeat-ngram, min length, min
- * new tokens) for every mode, then warpers ({@link #warp}: temperature, top-k, top-p) when sampling. Banned tokens get
- * {@code -inf}, as HF's {@code filter_value}.
+ * {@code vocab} scores at {@code off}, in HF 4.39's order ({@code _get_logits_processor}): processors
+ * ({@link #process}: repetition penalty, no-repeat-ngram, min length, min new tokens, forced bos, forced eos) for
+ * every mode, then warpers ({@link #warp}: temperature, top-k, top-p) when sampling. Banned tokens get {@code -inf},
+ * as HF's {@code filter_value}. The working memory is a search's {@link Buffers}, so a step allocates nothing.
  */
 public final class LogitsProcessors {
 
     private LogitsProcessors() {
     }
 
+    /** One search's scratch space for rows of {@code vocab} scores, reused at every step. */
+    static final class Buffers {
+        final int vocab;
+        final float[] sorted;
+        final long[] order;
+        final double[] probs;
+        final int[] seenAt;
+        int stamp;
+
+        Buffers(int vocab) {
+            this.vocab = vocab;
+            sorted = new float[vocab];
+            order = new long[vocab];
+            probs = new double[vocab];
+            seenAt = new int[vocab];
+        }
+
+        /** A fresh mark for {@link #seenAt}: a token is seen in this pass when its entry holds the mark. */
+        int nextStamp() {
+            if (++stamp == Integer.MAX_VALUE) {
+                Arrays.fill(seenAt, 0);
+                stamp = 1;
+            }
+            return stamp;
+        }
+    }
+
+    /** {@link #process} with buffers of its own (tests; a search keeps its {@link Buffers}). */
+    static void process(DecodingOptions options, int[] sequence, int length, float[] scores, int off, int vocab) {
+        process(options, sequence, length, scores, off, vocab, new Buffers(vocab));
+    }
+
     /**
      * The processors HF's {@code _get_logits_processor} builds for these options, in its order, for one decoder
-     * sequence {@code sequence[0, length)} (the start token first).
+     * sequence {@code sequence[0, length)} (the start token first; {@code length} is HF's {@code cur_len}).
      */
-    public static void process(DecodingOptions options, int[] sequence, int length, float[] scores, int off, int vocab) {
+    static void process(DecodingOptions options, int[] sequence, int length, float[] scores, int off, int vocab,
+                        Buffers buffers) {
+        if (options.repetitionPenalty() != 1.0) {
+            repetitionPenalty((float) options.repetitionPenalty(), sequence, length, scores, off, vocab, buffers);
+        }
         if (options.noRepeatNgramSize() > 0) {
             noRepeatNgram(options.noRepeatNgramSize(), sequence, length, scores, off, vocab);
         }
@@ -28,13 +65,51 @@ public final class LogitsProcessors {
         if (eos >= 0 && options.minNewTokens() > 0 && length - 1 < options.minNewTokens()) {
             scores[off + eos] = Float.NEGATIVE_INFINITY; // MinNewTokensLengthLogitsProcessor (the start token is the prompt)
         }
+        if (options.forcedBosTokenId() >= 0 && length == 1) {
+            force(options.forcedBosTokenId(), scores, off, vocab); // ForcedBOSTokenLogitsProcessor: cur_len == 1
+        }
+        // ForcedEOSTokenLogitsProcessor: cur_len == max_length - 1, HF's max_length being max_new_tokens + 1 here.
+        if (options.forcedEosTokenId() >= 0 && length == options.maxNewTokens()) {
+            force(options.forcedEosTokenId(), scores, off, vocab);
+        }
+    }
+
+    /** Every token but {@code token} gets {@code -inf}, {@code token} gets 0 (as HF's forced-token processors). */
+    static void force(int token, float[] scores, int off, int vocab) {
+        Arrays.fill(scores, off, off + vocab, Float.NEGATIVE_INFINITY);
+        scores[off + token] = 0f;
+    }
+
+    /**
+     * {@code RepetitionPenaltyLogitsProcessor}: for each distinct token of the decoder sequence (start token
+     * included, as HF's {@code input_ids}), a negative score is multiplied by {@code penalty}, another divided by it
+     * (float32, as torch). HF gathers, then scatters, so a token seen twice is still penalized once.
+     */
+    static void repetitionPenalty(float penalty, int[] sequence, int length, float[] scores, int off, int vocab,
+                                  Buffers buffers) {
+        int mark = buffers.nextStamp();
+        for (int i = 0; i < length; i++) {
+            int token = sequence[i];
+            if (token < 0 || token >= vocab || buffers.seenAt[token] == mark) {
+                continue;
+            }
+            buffers.seenAt[token] = mark;
+            float score = scores[off + token];
+            scores[off + token] = score < 0 ? score * penalty : score / penalty;
+        }
+    }
+
+    /** {@link #warp} with buffers of its own (tests; a search keeps its {@link Buffers}). */
+    static void warp(DecodingOptions options, int minTokensToKeep, float[] scores, int off, int vocab) {
+        warp(options, minTokensToKeep, scores, off, vocab, new Buffers(vocab));
     }
 
     /**
      * The warpers of HF's {@code _get_logits_warper}, in its order; {@code minTokensToKeep} is 2 with beams, else 1.
      * Nothing acts unless sampling.
      */
-    public static void warp(DecodingOptions options, int minTokensToKeep, float[] scores, int off, int vocab) {
+    static void warp(DecodingOptions options, int minTokensToKeep, float[] scores, int off, int vocab,
+                     Buffers buffers) {
         if (!options.doSample()) {
             return;
         }
@@ -42,10 +117,10 @@ public final class LogitsProcessors {
             temperature((float) options.temperature(), scores, off, vocab);
         }
         if (options.topK() != 0) {
-            topK(options.topK(), minTokensToKeep, scores, off, vocab);
+            topK(options.topK(), minTokensToKeep, scores, off, vocab, buffers);
         }
         if (options.topP() < 1.0) {
-            topP(options.topP(), minTokensToKeep, scores, off, vocab);
+            topP(options.topP(), minTokensToKeep, scores, off, vocab, buffers);
         }
     }
 
@@ -84,10 +159,14 @@ public final class LogitsProcessors {
      * removed (ties with it stay, as HF's {@code scores < topk[..., -1]}).
      */
     static void topK(int k, int minTokensToKeep, float[] scores, int off, int vocab) {
+        topK(k, minTokensToKeep, scores, off, vocab, new Buffers(vocab));
+    }
+
+    static void topK(int k, int minTokensToKeep, float[] scores, int off, int vocab, Buffers buffers) {
         int keep = Math.min(Math.max(k, minTokensToKeep), vocab);
-        float[] sorted = Arrays.copyOfRange(scores, off, off + vocab);
-        Arrays.sort(sorted);
-        float kth = sorted[vocab - keep];
+        float[] copy = buffers.sorted;
+        System.arraycopy(scores, off, copy, 0, vocab);
+        float kth = select(copy, vocab, vocab - keep);
         for (int i = 0; i < vocab; i++) {
             if (scores[off + i] < kth) {
                 scores[off + i] = Float.NEGATIVE_INFINITY;
@@ -100,35 +179,120 @@ public final class LogitsProcessors {
      * {@code <= 1 - p} are removed, except the {@code minTokensToKeep} largest. Ties keep index order (stable sort).
      */
     static void topP(double p, int minTokensToKeep, float[] scores, int off, int vocab) {
-        Integer[] order = new Integer[vocab];
+        topP(p, minTokensToKeep, scores, off, vocab, new Buffers(vocab));
+    }
+
+    static void topP(double p, int minTokensToKeep, float[] scores, int off, int vocab, Buffers buffers) {
+        // Each key holds the score's bits mapped to a signed int that orders as Float.compare does, over the token
+        // index: sorting the longs sorts by score, ties by index, which is the stable sort of the indices, in place.
+        long[] order = buffers.order;
         for (int i = 0; i < vocab; i++) {
-            order[i] = i;
+            order[i] = ((long) sortableBits(scores[off + i]) << 32) | i;
         }
-        Arrays.sort(order, (a, b) -> Float.compare(scores[off + a], scores[off + b]));
-        float max = scores[off + order[vocab - 1]];
-        double[] probs = new double[vocab];
+        heapSort(order, vocab);
+        float max = scores[off + (int) order[vocab - 1]];
+        double[] probs = buffers.probs;
         double sum = 0;
         for (int r = 0; r < vocab; r++) {
-            float s = scores[off + order[r]];
+            float s = scores[off + (int) order[r]];
             probs[r] = s == Float.NEGATIVE_INFINITY ? 0 : Math.exp((double) s - max);
             sum += probs[r];
         }
         float threshold = (float) (1 - p);
-        boolean[] remove = new boolean[vocab];
+        int keepFrom = Math.max(0, vocab - minTokensToKeep);
         double cumulative = 0;
         for (int r = 0; r < vocab; r++) {
             cumulative += probs[r] / sum;
             // torch compares the float32 cumulative sum with the float32 1 - top_p.
-            remove[r] = (float) cumulative <= threshold;
-        }
-        for (int r = Math.max(0, vocab - minTokensToKeep); r < vocab; r++) {
-            remove[r] = false;
-        }
-        for (int r = 0; r < vocab; r++) {
-            if (remove[r]) {
-                scores[off + order[r]] = Float.NEGATIVE_INFINITY;
+            if ((float) cumulative <= threshold && r < keepFrom) {
+                scores[off + (int) order[r]] = Float.NEGATIVE_INFINITY;
             }
         }
+    }
+
+    /**
+     * The value {@code Arrays.sort(a, 0, n)} would put at {@code rank} ({@link Float#compare} order), by quickselect
+     * in place: {@code Arrays.sort} may allocate run buffers, and a step must not.
+     */
+    static float select(float[] a, int n, int rank) {
+        int lo = 0;
+        int hi = n - 1;
+        while (lo < hi) {
+            float pivot = median(a[lo], a[lo + (hi - lo) / 2], a[hi]);
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (Float.compare(a[i], pivot) < 0) {
+                    i++;
+                }
+                while (Float.compare(a[j], pivot) > 0) {
+                    j--;
+                }
+                if (i <= j) {
+                    float t = a[i];
+                    a[i++] = a[j];
+                    a[j--] = t;
+                }
+            }
+            if (rank <= j) {
+                hi = j;
+            } else if (rank >= i) {
+                lo = i;
+            } else {
+                return a[rank];
+            }
+        }
+        return a[rank];
+    }
+
+    private static float median(float a, float b, float c) {
+        if (Float.compare(a, b) > 0) {
+            float t = a;
+            a = b;
+            b = t;
+        }
+        if (Float.compare(b, c) > 0) {
+            b = c;
+        }
+        return Float.compare(a, b) > 0 ? a : b;
+    }
+
+    /** Ascending heap sort of {@code a[0, n)} in place (the keys are distinct, so any correct sort gives one order). */
+    static void heapSort(long[] a, int n) {
+        for (int i = n / 2 - 1; i >= 0; i--) {
+            siftDown(a, i, n);
+        }
+        for (int end = n - 1; end > 0; end--) {
+            long t = a[0];
+            a[0] = a[end];
+            a[end] = t;
+            siftDown(a, 0, end);
+        }
+    }
+
+    private static void siftDown(long[] a, int i, int n) {
+        long x = a[i];
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= n) {
+                break;
+            }
+            if (child + 1 < n && a[child + 1] > a[child]) {
+                child++;
+            }
+            if (a[child] <= x) {
+                break;
+            }
+            a[i] = a[child];
+            i = child;
+        }
+        a[i] = x;
+    }
+
+    /** The float's bits as an int whose signed order is {@link Float#compare}'s (-0 before +0). */
+    private static int sortableBits(float x) {
+        int bits = Float.floatToIntBits(x);
+        return bits ^ ((bits >> 31) & 0x7fffffff);
     }
 
     /** {@code softmax} of one row into {@code probs} (double; -inf gives 0). */

@@ -131,7 +131,7 @@ public class Seq2SeqController {
         if (inputs.isEmpty()) {
             throw ApiException.invalid("no inputs");
         }
-        DecodingOptions options = DecodingParameters.read(request, model.defaults(), model.eosTokenId());
+        DecodingOptions options = DecodingParameters.read(request, model.defaults(), model.eosTokenId(), model.vocabSize());
         boolean returnIds = request.path("return_token_ids").asBoolean(false);
         List<Map<String, Object>> results = new ArrayList<>();
         for (int[] input : inputs) {
