@@ -170,7 +170,7 @@ final class DecodeScheduler implements AutoCloseable {
         }
         try {
             EncoderOutput encoded = lm.encode(job.inputIds(), null);
-            running.add(new Running(Generation.start(lm, encoded, job.options()), job.result()));
+            running.add(new Running(Generation.start(lm, encoded, job.inputIds(), job.options()), job.result()));
         } catch (RuntimeException e) {
             job.result().completeExceptionally(e);
         }

@@ -19,14 +19,15 @@ import java.nio.file.Path;
  * @param repetitionPenalty {@code repetition_penalty} (1: off)
  * @param forcedBosTokenId  {@code forced_bos_token_id} (-1: none)
  * @param forcedEosTokenId  {@code forced_eos_token_id} (-1: none)
+ * @param encoderRepetitionPenalty {@code encoder_repetition_penalty} (1: off)
  */
 public record GenerationDefaults(int maxNewTokens, int minNewTokens, int minLength, int numBeams, double lengthPenalty,
                                  EarlyStopping earlyStopping, int noRepeatNgramSize, boolean doSample,
                                  double temperature, int topK, double topP, double repetitionPenalty,
-                                 int forcedBosTokenId, int forcedEosTokenId) {
+                                 int forcedBosTokenId, int forcedEosTokenId, double encoderRepetitionPenalty) {
 
     public static final GenerationDefaults HF = new GenerationDefaults(19, 0, 0, 1, 1.0, EarlyStopping.FALSE, 0, false,
-            1.0, 50, 1.0, 1.0, -1, -1);
+            1.0, 50, 1.0, 1.0, -1, -1, 1.0);
 
     public static GenerationDefaults read(Path dir) {
         Path file = dir.resolve("generation_config.json");
@@ -51,7 +52,7 @@ public record GenerationDefaults(int maxNewTokens, int minNewTokens, int minLeng
                 c.integer("no_repeat_ngram_size", HF.noRepeatNgramSize), c.bool("do_sample", HF.doSample),
                 c.number("temperature", HF.temperature), c.integer("top_k", HF.topK), c.number("top_p", HF.topP),
                 c.number("repetition_penalty", HF.repetitionPenalty), c.tokenId("forced_bos_token_id"),
-                c.tokenId("forced_eos_token_id"));
+                c.tokenId("forced_eos_token_id"), c.number("encoder_repetition_penalty", HF.encoderRepetitionPenalty));
     }
 
     /** A key from generation_config.json, else (when it applies) from config.json; null values count as absent. */

@@ -20,6 +20,7 @@ import java.util.SplittableRandom;
 final class BeamSearch extends Search {
 
     private final DecodingOptions options;
+    private final int[] encoderIds;
     private final int k;
     private final int vocab;
     private final int maxLength;
@@ -35,8 +36,9 @@ final class BeamSearch extends Search {
     private boolean searchDone;
     private boolean stopped;
 
-    BeamSearch(DecodingOptions options, int vocab, int startToken, DecoderState start) {
+    BeamSearch(DecodingOptions options, int vocab, int startToken, DecoderState start, int[] encoderIds) {
         this.options = options;
+        this.encoderIds = encoderIds;
         this.k = options.numBeams();
         this.vocab = vocab;
         this.maxLength = options.maxNewTokens() + 1;
@@ -76,7 +78,8 @@ final class BeamSearch extends Search {
         for (int b = 0; b < k; b++) {
             int row = first ? off : off + b * vocab; // the first step's beams all continue the start token
             Generation.logSoftmax(logits, row, scores, b * vocab, vocab);
-            LogitsProcessors.process(options, sequences[b], sequences[b].length, scores, b * vocab, vocab, buffers);
+            LogitsProcessors.process(options, encoderIds, b == 0, sequences[b], sequences[b].length, scores, b * vocab,
+                    vocab, buffers);
             for (int t = 0; t < vocab; t++) {
                 scores[b * vocab + t] += beamScores[b];
             }

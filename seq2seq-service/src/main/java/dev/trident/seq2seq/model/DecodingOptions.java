@@ -24,18 +24,31 @@ package dev.trident.seq2seq.model;
  *                           multiplied when negative (1: off)
  * @param forcedBosTokenId   the first generated token is forced to this (-1: off)
  * @param forcedEosTokenId   the last possible token (at {@code maxNewTokens}) is forced to this (-1: off)
+ * @param encoderRepetitionPenalty the tokens of the encoder input have their scores multiplied by this when positive,
+ *                           divided when negative (HF's inverse penalty: above 1 favours them; 1: off)
  */
 public record DecodingOptions(int maxNewTokens, int minNewTokens, int minLength, int numBeams, int numReturnSequences,
                               double lengthPenalty, EarlyStopping earlyStopping, int noRepeatNgramSize,
                               boolean doSample, double temperature, int topK, double topP, long seed, int eosTokenId,
-                              double repetitionPenalty, int forcedBosTokenId, int forcedEosTokenId) {
+                              double repetitionPenalty, int forcedBosTokenId, int forcedEosTokenId,
+                              double encoderRepetitionPenalty) {
 
     /** The options without repetition penalty and forced tokens. */
     public DecodingOptions(int maxNewTokens, int minNewTokens, int minLength, int numBeams, int numReturnSequences,
                            double lengthPenalty, EarlyStopping earlyStopping, int noRepeatNgramSize, boolean doSample,
                            double temperature, int topK, double topP, long seed, int eosTokenId) {
         this(maxNewTokens, minNewTokens, minLength, numBeams, numReturnSequences, lengthPenalty, earlyStopping,
-                noRepeatNgramSize, doSample, temperature, topK, topP, seed, eosTokenId, 1.0, -1, -1);
+                noRepeatNgramSize, doSample, temperature, topK, topP, seed, eosTokenId, 1.0, -1, -1, 1.0);
+    }
+
+    /** The options without the encoder repetition penalty. */
+    public DecodingOptions(int maxNewTokens, int minNewTokens, int minLength, int numBeams, int numReturnSequences,
+                           double lengthPenalty, EarlyStopping earlyStopping, int noRepeatNgramSize, boolean doSample,
+                           double temperature, int topK, double topP, long seed, int eosTokenId,
+                           double repetitionPenalty, int forcedBosTokenId, int forcedEosTokenId) {
+        this(maxNewTokens, minNewTokens, minLength, numBeams, numReturnSequences, lengthPenalty, earlyStopping,
+                noRepeatNgramSize, doSample, temperature, topK, topP, seed, eosTokenId, repetitionPenalty,
+                forcedBosTokenId, forcedEosTokenId, 1.0);
     }
 
     /** HF's {@code early_stopping}: true, false (a heuristic on the current length) or "never" (the exact bound). */
@@ -66,6 +79,8 @@ public record DecodingOptions(int maxNewTokens, int minNewTokens, int minLength,
         require(topP > 0 && topP <= 1, "top_p must be in (0, 1], not " + topP);
         require(repetitionPenalty > 0 && Double.isFinite(repetitionPenalty),
                 "repetition_penalty must be a strictly positive number, not " + repetitionPenalty);
+        require(encoderRepetitionPenalty > 0 && Double.isFinite(encoderRepetitionPenalty),
+                "encoder_repetition_penalty must be a strictly positive number, not " + encoderRepetitionPenalty);
         require(forcedBosTokenId >= -1, "forced_bos_token_id must be a token id, not " + forcedBosTokenId);
         require(forcedEosTokenId >= -1, "forced_eos_token_id must be a token id, not " + forcedEosTokenId);
     }
@@ -89,12 +104,12 @@ public record DecodingOptions(int maxNewTokens, int minNewTokens, int minLength,
     public DecodingOptions withNumBeams(int beams, int returnSequences) {
         return new DecodingOptions(maxNewTokens, minNewTokens, minLength, beams, returnSequences, lengthPenalty,
                 earlyStopping, noRepeatNgramSize, doSample, temperature, topK, topP, seed, eosTokenId,
-                repetitionPenalty, forcedBosTokenId, forcedEosTokenId);
+                repetitionPenalty, forcedBosTokenId, forcedEosTokenId, encoderRepetitionPenalty);
     }
 
     public DecodingOptions withProcessors(double repetition, int forcedBos, int forcedEos) {
         return new DecodingOptions(maxNewTokens, minNewTokens, minLength, numBeams, numReturnSequences, lengthPenalty,
                 earlyStopping, noRepeatNgramSize, doSample, temperature, topK, topP, seed, eosTokenId, repetition,
-                forcedBos, forcedEos);
+                forcedBos, forcedEos, encoderRepetitionPenalty);
     }
 }

@@ -41,17 +41,30 @@ public final class LogitsProcessors {
         }
     }
 
-    /** {@link #process} with buffers of its own (tests; a search keeps its {@link Buffers}). */
+    /** {@link #process} with buffers of its own and no encoder input (tests; a search keeps its {@link Buffers}). */
     static void process(DecodingOptions options, int[] sequence, int length, float[] scores, int off, int vocab) {
-        process(options, sequence, length, scores, off, vocab, new Buffers(vocab));
+        process(options, null, true, sequence, length, scores, off, vocab, new Buffers(vocab));
     }
 
     /**
      * The processors HF's {@code _get_logits_processor} builds for these options, in its order, for one decoder
      * sequence {@code sequence[0, length)} (the start token first; {@code length} is HF's {@code cur_len}).
+     *
+     * @param encoderIds the encoder's input ids (null: none known; the encoder repetition penalty needs them)
+     * @param firstRow   whether this is the search's row 0: HF 4.39 builds the encoder repetition penalty over the
+     *                   encoder input before it is expanded for beams or samples, so its gather/scatter reaches only
+     *                   the first row of the expanded batch (beam 0, sample 0), and only that row is penalized here
      */
-    static void process(DecodingOptions options, int[] sequence, int length, float[] scores, int off, int vocab,
-                        Buffers buffers) {
+    static void process(DecodingOptions options, int[] encoderIds, boolean firstRow, int[] sequence, int length,
+                        float[] scores, int off, int vocab, Buffers buffers) {
+        if (options.encoderRepetitionPenalty() != 1.0 && firstRow) {
+            if (encoderIds == null) {
+                throw new IllegalArgumentException("encoder_repetition_penalty needs the encoder input ids");
+            }
+            // EncoderRepetitionPenaltyLogitsProcessor: the repetition penalty with 1 / penalty over the encoder ids.
+            float inverse = (float) (1 / options.encoderRepetitionPenalty());
+            repetitionPenalty(inverse, encoderIds, encoderIds.length, scores, off, vocab, buffers);
+        }
         if (options.repetitionPenalty() != 1.0) {
             repetitionPenalty((float) options.repetitionPenalty(), sequence, length, scores, off, vocab, buffers);
         }

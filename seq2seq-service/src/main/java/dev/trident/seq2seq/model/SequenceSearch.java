@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 final class SequenceSearch extends Search {
 
     private final DecodingOptions options;
+    private final int[] encoderIds;
     private final int vocab;
     private final int[][] sequences;
     private final int[] lengths;
@@ -29,8 +30,9 @@ final class SequenceSearch extends Search {
     private int pendingCount;
     private boolean started;
 
-    SequenceSearch(DecodingOptions options, int vocab, int startToken, DecoderState first) {
+    SequenceSearch(DecodingOptions options, int vocab, int startToken, DecoderState first, int[] encoderIds) {
         this.options = options;
+        this.encoderIds = encoderIds;
         this.vocab = vocab;
         int n = options.numReturnSequences();
         sequences = new int[n][options.maxNewTokens() + 1];
@@ -93,7 +95,7 @@ final class SequenceSearch extends Search {
 
     private void step(int s, float[] logits, int off) {
         System.arraycopy(logits, off, row, 0, vocab);
-        LogitsProcessors.process(options, sequences[s], lengths[s], row, 0, vocab, buffers);
+        LogitsProcessors.process(options, encoderIds, s == 0, sequences[s], lengths[s], row, 0, vocab, buffers);
         int next;
         if (options.doSample()) {
             LogitsProcessors.warp(options, 1, row, 0, vocab, buffers);

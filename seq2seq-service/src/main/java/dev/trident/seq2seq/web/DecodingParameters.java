@@ -13,7 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code max_new_tokens} (or {@code max_length}, which counts the start token, as in HF), {@code min_new_tokens},
  * {@code min_length}, {@code num_return_sequences}, {@code length_penalty}, {@code early_stopping} (true, false or
  * "never"), {@code no_repeat_ngram_size}, {@code do_sample}, {@code temperature}, {@code top_k}, {@code top_p},
- * {@code seed}, {@code repetition_penalty}, {@code forced_bos_token_id}, {@code forced_eos_token_id} (-1: none, over a
+ * {@code seed}, {@code repetition_penalty}, {@code encoder_repetition_penalty}, {@code forced_bos_token_id}, {@code forced_eos_token_id} (-1: none, over a
  * model default). Without a {@code seed}, sampling draws one, which the response reports.
  */
 final class DecodingParameters {
@@ -66,7 +66,9 @@ final class DecodingParameters {
                     seed, eosTokenId,
                     present(request, "repetition_penalty") ? number(request, "repetition_penalty") : defaults.repetitionPenalty(),
                     tokenId(request, "forced_bos_token_id", defaults.forcedBosTokenId(), vocabSize),
-                    tokenId(request, "forced_eos_token_id", defaults.forcedEosTokenId(), vocabSize));
+                    tokenId(request, "forced_eos_token_id", defaults.forcedEosTokenId(), vocabSize),
+                    present(request, "encoder_repetition_penalty") ? number(request, "encoder_repetition_penalty")
+                            : defaults.encoderRepetitionPenalty());
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid(e.getMessage());
         }

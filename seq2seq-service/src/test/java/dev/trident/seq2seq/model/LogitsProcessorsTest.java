@@ -156,6 +156,23 @@ class LogitsProcessorsTest {
         assertThat(banned).containsExactly(NEG, NEG, NEG, NEG, 0);
     }
 
+    @Test
+    void encoderRepetitionPenaltyFavoursTheEncoderTokensOnTheFirstRowOnly() {
+        DecodingOptions o = new DecodingOptions(20, 0, 0, 2, 1, 1.0, EarlyStopping.FALSE, 0, false, 1.0, 50, 1.0, 0L, 3,
+                2.0, -1, -1, 4.0);
+        int[] encoder = {1, 3, 1};
+        // HF: penalty 1 / 4 on the encoder tokens (1 and 3, once each), then the repetition penalty 2 on the decoder's.
+        float[] first = {2, -1, 3, 4, -0.5f};
+        LogitsProcessors.process(o, encoder, true, new int[] {0, 3}, 2, first, 0, 5, new LogitsProcessors.Buffers(5));
+        assertThat(first).containsExactly(1, -0.25f, 3, 8, -0.5f);
+        // Beam 1 (or sample 1) is past the unexpanded encoder_input_ids HF gathers over: only the decoder penalty.
+        float[] second = {2, -1, 3, 4, -0.5f};
+        LogitsProcessors.process(o, encoder, false, new int[] {0, 3}, 2, second, 0, 5, new LogitsProcessors.Buffers(5));
+        assertThat(second).containsExactly(1, -1, 3, 2, -0.5f);
+        assertThatThrownBy(() -> new DecodingOptions(20, 0, 0, 1, 1, 1.0, EarlyStopping.FALSE, 0, false, 1.0, 50, 1.0,
+                0L, 3, 1.0, -1, -1, 0.0)).hasMessageContaining("encoder_repetition_penalty");
+    }
+
     /** The top-p warper as first written (boxed indices, a comparator sort, fresh arrays): the twin of the in-place one. */
     private static void topPAsFirstWritten(double p, int minTokensToKeep, float[] scores, int off, int vocab) {
         Integer[] order = new Integer[vocab];
@@ -240,7 +257,8 @@ class LogitsProcessorsTest {
     void samplingWarpersAndProcessorsAllocateNothingPerStep() {
         int vocab = 4096;
         DecodingOptions o = new DecodingOptions(20, 0, 0, 1, 1, 1.0, EarlyStopping.FALSE, 2, true, 0.7, 40, 0.9, 1L, 3,
-                1.3, -1, -1);
+                1.3, -1, -1, 1.4);
+        int[] encoderIds = {12, 700, 12, 5, 1};
         LogitsProcessors.Buffers buffers = new LogitsProcessors.Buffers(vocab);
         float[] source = new float[vocab];
         SplittableRandom random = new SplittableRandom(3);
@@ -252,13 +270,13 @@ class LogitsProcessorsTest {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int warm = 0; warm < 200; warm++) {
             System.arraycopy(source, 0, row, 0, vocab);
-            LogitsProcessors.process(o, seq, seq.length, row, 0, vocab, buffers);
+            LogitsProcessors.process(o, encoderIds, true, seq, seq.length, row, 0, vocab, buffers);
             LogitsProcessors.warp(o, 1, row, 0, vocab, buffers);
         }
         long before = threads.getCurrentThreadAllocatedBytes();
         for (int step = 0; step < 100; step++) {
             System.arraycopy(source, 0, row, 0, vocab);
-            LogitsProcessors.process(o, seq, seq.length, row, 0, vocab, buffers);
+            LogitsProcessors.process(o, encoderIds, true, seq, seq.length, row, 0, vocab, buffers);
             LogitsProcessors.warp(o, 1, row, 0, vocab, buffers);
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;

@@ -93,6 +93,12 @@ class DecodingParametersTest {
             assertThatThrownBy(() -> DecodingParameters.read(json.readTree("{\"repetition_penalty\": " + bad + "}"),
                     defaults, 1, 50)).isInstanceOf(ApiException.class).hasMessageContaining("repetition_penalty");
         }
+        for (String bad : new String[] {"0", "-3", "\"x\""}) {
+            assertThatThrownBy(() -> DecodingParameters.read(json.readTree("{\"encoder_repetition_penalty\": " + bad + "}"),
+                    defaults, 1, 50)).isInstanceOf(ApiException.class).hasMessageContaining("encoder_repetition_penalty");
+        }
+        assertThat(DecodingParameters.read(json.readTree("{\"encoder_repetition_penalty\": 1.5}"), defaults, 1, 50)
+                .encoderRepetitionPenalty()).isEqualTo(1.5);
         for (String bad : new String[] {"50", "-2", "1.5", "\"a\""}) {
             assertThatThrownBy(() -> DecodingParameters.read(json.readTree("{\"forced_bos_token_id\": " + bad + "}"),
                     defaults, 1, 50)).isInstanceOf(ApiException.class).hasMessageContaining("forced_bos_token_id");
