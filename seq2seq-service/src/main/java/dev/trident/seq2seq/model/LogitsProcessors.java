@@ -202,7 +202,7 @@ public final class LogitsProcessors {
         for (int i = 0; i < vocab; i++) {
             order[i] = ((long) sortableBits(scores[off + i]) << 32) | i;
         }
-        heapSort(order, vocab);
+        sortLongs(order, vocab);
         float max = scores[off + (int) order[vocab - 1]];
         double[] probs = buffers.probs;
         double sum = 0;
@@ -270,36 +270,64 @@ public final class LogitsProcessors {
         return Float.compare(a, b) > 0 ? a : b;
     }
 
-    /** Ascending heap sort of {@code a[0, n)} in place (the keys are distinct, so any correct sort gives one order). */
-    static void heapSort(long[] a, int n) {
-        for (int i = n / 2 - 1; i >= 0; i--) {
-            siftDown(a, i, n);
+    /**
+     * Ascending sort of {@code a[0, n)} in place: quicksort (median-of-three pivots, insertion sort for short ranges,
+     * recursion on the smaller side only, so the stack stays logarithmic). The keys are distinct, so any correct sort
+     * gives the one order; {@code Arrays.sort} is not used because it may allocate run buffers.
+     */
+    static void sortLongs(long[] a, int n) {
+        quicksort(a, 0, n - 1);
+    }
+
+    private static void quicksort(long[] a, int lo, int hi) {
+        while (hi - lo > 16) {
+            int mid = lo + (hi - lo) / 2;
+            if (a[mid] < a[lo]) {
+                swap(a, mid, lo);
+            }
+            if (a[hi] < a[lo]) {
+                swap(a, hi, lo);
+            }
+            if (a[hi] < a[mid]) {
+                swap(a, hi, mid);
+            }
+            long pivot = a[mid];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    swap(a, i++, j--);
+                }
+            }
+            if (j - lo < hi - i) {
+                quicksort(a, lo, j);
+                lo = i;
+            } else {
+                quicksort(a, i, hi);
+                hi = j;
+            }
         }
-        for (int end = n - 1; end > 0; end--) {
-            long t = a[0];
-            a[0] = a[end];
-            a[end] = t;
-            siftDown(a, 0, end);
+        for (int i = lo + 1; i <= hi; i++) {
+            long x = a[i];
+            int k = i - 1;
+            while (k >= lo && a[k] > x) {
+                a[k + 1] = a[k];
+                k--;
+            }
+            a[k + 1] = x;
         }
     }
 
-    private static void siftDown(long[] a, int i, int n) {
-        long x = a[i];
-        while (true) {
-            int child = 2 * i + 1;
-            if (child >= n) {
-                break;
-            }
-            if (child + 1 < n && a[child + 1] > a[child]) {
-                child++;
-            }
-            if (a[child] <= x) {
-                break;
-            }
-            a[i] = a[child];
-            i = child;
-        }
-        a[i] = x;
+    private static void swap(long[] a, int i, int j) {
+        long t = a[i];
+        a[i] = a[j];
+        a[j] = t;
     }
 
     /** The float's bits as an int whose signed order is {@link Float#compare}'s (-0 before +0). */
