@@ -149,7 +149,7 @@ final class BeamSearch extends Search {
         int n = scores.length;
         double[] probs = candidateProbs;
         LogitsProcessors.softmax(scores, 0, n, probs);
-        java.util.Arrays.fill(drawn, false);
+        Arrays.fill(drawn, false);
         int draws = Math.min(count, n);
         double remaining = 1.0;
         for (int c = 0; c < draws; c++) {
