@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -21,6 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * step for everyone. A request that arrives mid-way joins at the next step; one that finishes leaves. Since the
  * batched step gives every row the floats it gets alone, and each search keeps its own sampler, a request's output
  * never depends on what else was running.
+ *
+ * <p>At most {@code maxQueued} inputs are admitted (waiting or decoding); {@link #submit} refuses more at once. A
+ * request whose future is cancelled (its client timed out) leaves before the next step: a waiting one is never
+ * encoded, a running one's rows are freed.
  */
 final class DecodeScheduler implements AutoCloseable {
 
@@ -30,8 +35,23 @@ final class DecodeScheduler implements AutoCloseable {
     private record Running(Search search, CompletableFuture<List<Generation.Hypothesis>> result) {
     }
 
+    /** The queue is full: {@code admitted} inputs of at most {@code limit} are waiting or decoding. */
+    static final class QueueFull extends RuntimeException {
+        final int admitted;
+        final int limit;
+
+        QueueFull(int admitted, int limit) {
+            super(admitted + " inputs admitted of at most " + limit);
+            this.admitted = admitted;
+            this.limit = limit;
+        }
+    }
+
     private final Seq2SeqLm lm;
     private final int maxBatchRows;
+    private final int maxQueued;
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final AtomicLong abandoned = new AtomicLong();
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final Thread worker;
     private final AtomicLong steps = new AtomicLong();
@@ -39,25 +59,65 @@ final class DecodeScheduler implements AutoCloseable {
     private volatile int widestStep;
     private volatile boolean closed;
 
-    /** @param maxBatchRows rows per step at most (a search wider than that runs alone) */
-    DecodeScheduler(String name, Seq2SeqLm lm, int maxBatchRows) {
-        if (maxBatchRows < 1) {
-            throw new IllegalArgumentException("max batch rows must be at least 1, not " + maxBatchRows);
+    /**
+     * @param maxBatchRows rows per step at most (a search wider than that runs alone)
+     * @param maxQueued    inputs admitted at most, waiting or decoding
+     */
+    DecodeScheduler(String name, Seq2SeqLm lm, int maxBatchRows, int maxQueued) {
+        if (maxBatchRows < 1 || maxQueued < 1) {
+            throw new IllegalArgumentException("max batch rows and max queued must be at least 1, not " + maxBatchRows
+                    + " and " + maxQueued);
         }
         this.lm = lm;
         this.maxBatchRows = maxBatchRows;
+        this.maxQueued = maxQueued;
         this.worker = Thread.ofPlatform().daemon().name("seq2seq-decode-" + name).unstarted(this::loop);
         worker.start();
     }
 
-    CompletableFuture<List<Generation.Hypothesis>> submit(int[] inputIds, DecodingOptions options) {
-        CompletableFuture<List<Generation.Hypothesis>> result = new CompletableFuture<>();
-        if (closed) {
-            result.completeExceptionally(new IllegalStateException("the model is closed"));
-            return result;
+    /**
+     * Admits all of {@code inputs} or none: one future per input, completed with its hypotheses; cancelling one takes
+     * it out of the decoder.
+     *
+     * @throws QueueFull when admitting them would pass the limit
+     */
+    List<CompletableFuture<List<Generation.Hypothesis>>> submit(List<int[]> inputs, DecodingOptions options) {
+        int n = inputs.size();
+        for (int now = admitted.get(); ; now = admitted.get()) {
+            if (now + n > maxQueued) {
+                throw new QueueFull(now, maxQueued);
+            }
+            if (admitted.compareAndSet(now, now + n)) {
+                break;
+            }
         }
-        queue.add(new Job(inputIds, options, result));
-        return result;
+        List<CompletableFuture<List<Generation.Hypothesis>>> results = new ArrayList<>(n);
+        for (int[] input : inputs) {
+            CompletableFuture<List<Generation.Hypothesis>> result = new CompletableFuture<>();
+            // The slot frees when the future completes, a cancellation included (the rows leave at the next step).
+            result.whenComplete((hypotheses, failure) -> admitted.decrementAndGet());
+            results.add(result);
+            if (closed) {
+                result.completeExceptionally(new IllegalStateException("the model is closed"));
+            } else {
+                queue.add(new Job(input, options, result));
+            }
+        }
+        return results;
+    }
+
+    CompletableFuture<List<Generation.Hypothesis>> submit(int[] inputIds, DecodingOptions options) {
+        return submit(List.<int[]>of(inputIds), options).getFirst();
+    }
+
+    /** Inputs admitted now, waiting or decoding. */
+    int admitted() {
+        return admitted.get();
+    }
+
+    /** Searches dropped because their request was cancelled, before or during decoding. */
+    long abandoned() {
+        return abandoned.get();
     }
 
     /** Decoder steps run so far. */
@@ -104,9 +164,13 @@ final class DecodeScheduler implements AutoCloseable {
     }
 
     private void start(Job job, List<Running> running) {
+        if (job.result().isDone()) {
+            abandoned.incrementAndGet(); // cancelled while waiting: never encoded
+            return;
+        }
         try {
             EncoderOutput encoded = lm.encode(job.inputIds(), null);
-            running.add(new Running(Generation.start(lm, encoded, job.options()), job.result()));
+            running.add(new Running(Generation.start(lm, encoded, job.inputIds(), job.options()), job.result()));
         } catch (RuntimeException e) {
             job.result().completeExceptionally(e);
         }
@@ -114,6 +178,13 @@ final class DecodeScheduler implements AutoCloseable {
 
     /** One decoder step for as many running searches as fit, oldest first; finished ones complete and leave. */
     private void step(List<Running> running) {
+        // A search whose future is already done was cancelled (its client gave up): its rows leave now.
+        int before = running.size();
+        running.removeIf(r -> r.result().isDone());
+        abandoned.addAndGet(before - running.size());
+        if (running.isEmpty()) {
+            return;
+        }
         List<Running> batch = new ArrayList<>();
         int count = 0;
         for (Running r : running) {

@@ -42,7 +42,7 @@ public class Seq2SeqRegistry implements AutoCloseable {
                 : settings.models();
         try {
             for (ModelSpec spec : specs) {
-                Seq2SeqModel model = load(spec);
+                Seq2SeqModel model = load(spec, settings.serving());
                 if (models.putIfAbsent(model.id(), model) != null) {
                     model.close();
                     throw new IllegalArgumentException("two seq2seq models have the id '" + model.id() + "'");
@@ -55,7 +55,7 @@ public class Seq2SeqRegistry implements AutoCloseable {
         }
     }
 
-    private static Seq2SeqModel load(ModelSpec spec) {
+    private static Seq2SeqModel load(ModelSpec spec, Seq2SeqSettings.Serving serving) {
         LoadOptions options = LoadOptions.fromSetting(spec.quantize());
         Path dir;
         if (spec.builtin() != null && !spec.builtin().isBlank()) {
@@ -79,7 +79,7 @@ public class Seq2SeqRegistry implements AutoCloseable {
                 tokenizer = MarianTokenizer.open(dir); // a Marian checkpoint's own source.spm/target.spm + vocab.json
             }
             return new Seq2SeqModel(id, lm, tokenizer, spec.translations(), spec.summarizePrefix(), spec.maxSourceTokens(),
-                    GenerationDefaults.read(dir), spec.maxBatchRows());
+                    GenerationDefaults.read(dir), spec.maxBatchRows(), serving);
         } catch (RuntimeException e) {
             lm.close();
             throw e;

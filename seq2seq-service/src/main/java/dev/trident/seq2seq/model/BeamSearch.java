@@ -20,12 +20,17 @@ import java.util.SplittableRandom;
 final class BeamSearch extends Search {
 
     private final DecodingOptions options;
+    private final int[] encoderIds;
     private final int k;
     private final int vocab;
     private final int maxLength;
     private final Hypotheses finished;
     private final SplittableRandom random;
     private final float[] scores;
+    private final LogitsProcessors.Buffers buffers;
+    private final double[] candidateProbs;
+    private final boolean[] drawn;
+    private final int[] picked;
     private int[][] sequences;
     private DecoderState[] states;
     private float[] beamScores;
@@ -34,14 +39,20 @@ final class BeamSearch extends Search {
     private boolean searchDone;
     private boolean stopped;
 
-    BeamSearch(DecodingOptions options, int vocab, int startToken, DecoderState start) {
+    BeamSearch(DecodingOptions options, int vocab, int startToken, DecoderState start, int[] encoderIds) {
         this.options = options;
+        this.encoderIds = encoderIds;
         this.k = options.numBeams();
         this.vocab = vocab;
         this.maxLength = options.maxNewTokens() + 1;
         this.finished = new Hypotheses(k, options.lengthPenalty(), options.earlyStopping(), options.maxNewTokens());
         this.random = options.doSample() ? new SplittableRandom(options.seed()) : null;
         this.scores = new float[k * vocab];
+        this.buffers = new LogitsProcessors.Buffers(vocab);
+        // Beam sampling's draw over all beams × vocabulary, reused at every step.
+        this.candidateProbs = options.doSample() ? new double[k * vocab] : null;
+        this.drawn = options.doSample() ? new boolean[k * vocab] : null;
+        this.picked = options.doSample() ? new int[Math.min(2 * k, k * vocab)] : null;
         sequences = new int[k][];
         states = new DecoderState[k];
         beamScores = new float[k];
@@ -74,11 +85,12 @@ final class BeamSearch extends Search {
         for (int b = 0; b < k; b++) {
             int row = first ? off : off + b * vocab; // the first step's beams all continue the start token
             Generation.logSoftmax(logits, row, scores, b * vocab, vocab);
-            LogitsProcessors.process(options, sequences[b], sequences[b].length, scores, b * vocab, vocab);
+            LogitsProcessors.process(options, encoderIds, b == 0, sequences[b], sequences[b].length, scores, b * vocab,
+                    vocab, buffers);
             for (int t = 0; t < vocab; t++) {
                 scores[b * vocab + t] += beamScores[b];
             }
-            LogitsProcessors.warp(options, 2, scores, b * vocab, vocab);
+            LogitsProcessors.warp(options, 2, scores, b * vocab, vocab, buffers);
         }
         first = false;
         int candidates = 2 * k; // HF: max(2, 1 + number of eos ids) · k
@@ -135,12 +147,12 @@ final class BeamSearch extends Search {
      */
     private int[] drawCandidates(int count) {
         int n = scores.length;
-        double[] probs = new double[n];
+        double[] probs = candidateProbs;
         LogitsProcessors.softmax(scores, 0, n, probs);
-        boolean[] drawn = new boolean[n];
-        Integer[] picked = new Integer[Math.min(count, n)];
+        Arrays.fill(drawn, false);
+        int draws = Math.min(count, n);
         double remaining = 1.0;
-        for (int c = 0; c < picked.length; c++) {
+        for (int c = 0; c < draws; c++) {
             int choice = -1;
             if (remaining > 0) {
                 double u = random.nextDouble() * remaining;
@@ -166,15 +178,30 @@ final class BeamSearch extends Search {
             remaining -= probs[choice];
             picked[c] = choice;
         }
-        Arrays.sort(picked, (a, b) -> {
-            int byScore = Float.compare(scores[b], scores[a]);
-            return byScore != 0 ? byScore : Integer.compare(a, b);
-        });
-        int[] out = new int[picked.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = picked[i];
+        sortByScore(picked, draws, scores);
+        return picked.length == draws ? picked : Arrays.copyOf(picked, draws);
+    }
+
+    /**
+     * Sorts the candidate indices {@code idx[0, n)} by {@code scores}, best first, equal scores lower index first, in
+     * place (an insertion sort: the candidates are few, 2k).
+     */
+    static void sortByScore(int[] idx, int n, float[] scores) {
+        for (int c = 1; c < n; c++) {
+            int candidate = idx[c];
+            int pos = c;
+            while (pos > 0 && before(candidate, idx[pos - 1], scores)) {
+                idx[pos] = idx[pos - 1];
+                pos--;
+            }
+            idx[pos] = candidate;
         }
-        return out;
+    }
+
+    /** Whether candidate {@code a} ranks before {@code b}: a higher score, or the same score and a lower index. */
+    private static boolean before(int a, int b, float[] scores) {
+        int byScore = Float.compare(scores[b], scores[a]);
+        return byScore != 0 ? byScore < 0 : a < b;
     }
 
     @Override

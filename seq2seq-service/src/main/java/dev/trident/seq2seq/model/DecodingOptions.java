@@ -20,10 +20,36 @@ package dev.trident.seq2seq.model;
  * @param topP               keep the smallest set of best tokens whose probability reaches p (1: off)
  * @param seed               the sampler's seed: the same seed, options and input give the same output
  * @param eosTokenId         -1: none (every sequence runs {@code maxNewTokens} steps)
+ * @param repetitionPenalty  every token already in the decoder sequence has its score divided by this when positive,
+ *                           multiplied when negative (1: off)
+ * @param forcedBosTokenId   the first generated token is forced to this (-1: off)
+ * @param forcedEosTokenId   the last possible token (at {@code maxNewTokens}) is forced to this (-1: off)
+ * @param encoderRepetitionPenalty the tokens of the encoder input have their scores multiplied by this when positive,
+ *                           divided when negative (HF's inverse penalty: above 1 favours them; 1: off)
  */
 public record DecodingOptions(int maxNewTokens, int minNewTokens, int minLength, int numBeams, int numReturnSequences,
                               double lengthPenalty, EarlyStopping earlyStopping, int noRepeatNgramSize,
-                              boolean doSample, double temperature, int topK, double topP, long seed, int eosTokenId) {
+                              boolean doSample, double temperature, int topK, double topP, long seed, int eosTokenId,
+                              double repetitionPenalty, int forcedBosTokenId, int forcedEosTokenId,
+                              double encoderRepetitionPenalty) {
+
+    /** The options without repetition penalty and forced tokens. */
+    public DecodingOptions(int maxNewTokens, int minNewTokens, int minLength, int numBeams, int numReturnSequences,
+                           double lengthPenalty, EarlyStopping earlyStopping, int noRepeatNgramSize, boolean doSample,
+                           double temperature, int topK, double topP, long seed, int eosTokenId) {
+        this(maxNewTokens, minNewTokens, minLength, numBeams, numReturnSequences, lengthPenalty, earlyStopping,
+                noRepeatNgramSize, doSample, temperature, topK, topP, seed, eosTokenId, 1.0, -1, -1, 1.0);
+    }
+
+    /** The options without the encoder repetition penalty. */
+    public DecodingOptions(int maxNewTokens, int minNewTokens, int minLength, int numBeams, int numReturnSequences,
+                           double lengthPenalty, EarlyStopping earlyStopping, int noRepeatNgramSize, boolean doSample,
+                           double temperature, int topK, double topP, long seed, int eosTokenId,
+                           double repetitionPenalty, int forcedBosTokenId, int forcedEosTokenId) {
+        this(maxNewTokens, minNewTokens, minLength, numBeams, numReturnSequences, lengthPenalty, earlyStopping,
+                noRepeatNgramSize, doSample, temperature, topK, topP, seed, eosTokenId, repetitionPenalty,
+                forcedBosTokenId, forcedEosTokenId, 1.0);
+    }
 
     /** HF's {@code early_stopping}: true, false (a heuristic on the current length) or "never" (the exact bound). */
     public enum EarlyStopping {
@@ -51,6 +77,12 @@ public record DecodingOptions(int maxNewTokens, int minNewTokens, int minLength,
                 "temperature must be a strictly positive number, not " + temperature);
         require(topK >= 0, "top_k must not be negative, not " + topK);
         require(topP > 0 && topP <= 1, "top_p must be in (0, 1], not " + topP);
+        require(repetitionPenalty > 0 && Double.isFinite(repetitionPenalty),
+                "repetition_penalty must be a strictly positive number, not " + repetitionPenalty);
+        require(encoderRepetitionPenalty > 0 && Double.isFinite(encoderRepetitionPenalty),
+                "encoder_repetition_penalty must be a strictly positive number, not " + encoderRepetitionPenalty);
+        require(forcedBosTokenId >= -1, "forced_bos_token_id must be a token id, not " + forcedBosTokenId);
+        require(forcedEosTokenId >= -1, "forced_eos_token_id must be a token id, not " + forcedEosTokenId);
     }
 
     private static void require(boolean condition, String message) {
@@ -71,6 +103,13 @@ public record DecodingOptions(int maxNewTokens, int minNewTokens, int minLength,
 
     public DecodingOptions withNumBeams(int beams, int returnSequences) {
         return new DecodingOptions(maxNewTokens, minNewTokens, minLength, beams, returnSequences, lengthPenalty,
-                earlyStopping, noRepeatNgramSize, doSample, temperature, topK, topP, seed, eosTokenId);
+                earlyStopping, noRepeatNgramSize, doSample, temperature, topK, topP, seed, eosTokenId,
+                repetitionPenalty, forcedBosTokenId, forcedEosTokenId, encoderRepetitionPenalty);
+    }
+
+    public DecodingOptions withProcessors(double repetition, int forcedBos, int forcedEos) {
+        return new DecodingOptions(maxNewTokens, minNewTokens, minLength, numBeams, numReturnSequences, lengthPenalty,
+                earlyStopping, noRepeatNgramSize, doSample, temperature, topK, topP, seed, eosTokenId, repetition,
+                forcedBos, forcedEos, encoderRepetitionPenalty);
     }
 }

@@ -22,11 +22,16 @@ public final class Generation {
 
     /** A search for {@code encoded}, its first step (the start token on a fresh decoder state) pending. */
     public static Search start(Seq2SeqLm model, EncoderOutput encoded, DecodingOptions options) {
+        return start(model, encoded, null, options);
+    }
+
+    /** @param encoderInputIds the ids {@code encoded} came from (null: unknown; the encoder repetition penalty needs them) */
+    public static Search start(Seq2SeqLm model, EncoderOutput encoded, int[] encoderInputIds, DecodingOptions options) {
         DecoderState state = model.newDecoderState(encoded);
         if (options.beams()) {
-            return new BeamSearch(options, model.vocabSize(), model.decoderStartTokenId(), state);
+            return new BeamSearch(options, model.vocabSize(), model.decoderStartTokenId(), state, encoderInputIds);
         }
-        return new SequenceSearch(options, model.vocabSize(), model.decoderStartTokenId(), state);
+        return new SequenceSearch(options, model.vocabSize(), model.decoderStartTokenId(), state, encoderInputIds);
     }
 
     /** Runs {@code search} to the end on its own, all its pending rows (the beams) in one decoder step each time. */
@@ -49,6 +54,11 @@ public final class Generation {
 
     public static List<Hypothesis> generate(Seq2SeqLm model, EncoderOutput encoded, DecodingOptions options) {
         return run(model, start(model, encoded, options));
+    }
+
+    public static List<Hypothesis> generate(Seq2SeqLm model, EncoderOutput encoded, int[] encoderInputIds,
+                                            DecodingOptions options) {
+        return run(model, start(model, encoded, encoderInputIds, options));
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 final class SequenceSearch extends Search {
 
     private final DecodingOptions options;
+    private final int[] encoderIds;
     private final int vocab;
     private final int[][] sequences;
     private final int[] lengths;
@@ -24,12 +25,14 @@ final class SequenceSearch extends Search {
     private final SplittableRandom random;
     private final float[] row;
     private final double[] probs;
+    private final LogitsProcessors.Buffers buffers;
     private final int[] pendingRows;
     private int pendingCount;
     private boolean started;
 
-    SequenceSearch(DecodingOptions options, int vocab, int startToken, DecoderState first) {
+    SequenceSearch(DecodingOptions options, int vocab, int startToken, DecoderState first, int[] encoderIds) {
         this.options = options;
+        this.encoderIds = encoderIds;
         this.vocab = vocab;
         int n = options.numReturnSequences();
         sequences = new int[n][options.maxNewTokens() + 1];
@@ -44,6 +47,7 @@ final class SequenceSearch extends Search {
         random = options.doSample() ? new SplittableRandom(options.seed()) : null;
         row = new float[vocab];
         probs = options.doSample() ? new double[vocab] : null;
+        buffers = new LogitsProcessors.Buffers(vocab);
         pendingRows = new int[n];
         pendingRows[0] = 0;
         pendingCount = 1;
@@ -91,10 +95,10 @@ final class SequenceSearch extends Search {
 
     private void step(int s, float[] logits, int off) {
         System.arraycopy(logits, off, row, 0, vocab);
-        LogitsProcessors.process(options, sequences[s], lengths[s], row, 0, vocab);
+        LogitsProcessors.process(options, encoderIds, s == 0, sequences[s], lengths[s], row, 0, vocab, buffers);
         int next;
         if (options.doSample()) {
-            LogitsProcessors.warp(options, 1, row, 0, vocab);
+            LogitsProcessors.warp(options, 1, row, 0, vocab, buffers);
             next = draw();
         } else {
             next = ArgMax.argMax(row, 0, vocab);

@@ -18,7 +18,13 @@ public class ApiErrors {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Map<String, Object>> api(ApiException e) {
-        return body(e.status(), e.type(), e.getMessage());
+        ResponseEntity<Map<String, Object>> response = body(e.status(), e.type(), e.getMessage());
+        if (e.headers().isEmpty()) {
+            return response;
+        }
+        ResponseEntity.BodyBuilder withHeaders = ResponseEntity.status(e.status());
+        e.headers().forEach(withHeaders::header);
+        return withHeaders.body(response.getBody());
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)

@@ -2,16 +2,24 @@ package dev.trident.seq2seq.web;
 
 import org.springframework.http.HttpStatus;
 
-/** A failure answered as {@code {"error": {"type", "message"}}} with its status. */
+import java.util.Map;
+
+/** A failure answered as {@code {"error": {"type", "message"}}} with its status (and headers, e.g. Retry-After). */
 public class ApiException extends RuntimeException {
 
     private final HttpStatus status;
     private final String type;
+    private final Map<String, String> headers;
 
     public ApiException(HttpStatus status, String type, String message) {
+        this(status, type, message, Map.of());
+    }
+
+    public ApiException(HttpStatus status, String type, String message, Map<String, String> headers) {
         super(message);
         this.status = status;
         this.type = type;
+        this.headers = Map.copyOf(headers);
     }
 
     public static ApiException invalid(String message) {
@@ -24,5 +32,9 @@ public class ApiException extends RuntimeException {
 
     public String type() {
         return type;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
     }
 }

@@ -13,7 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code max_new_tokens} (or {@code max_length}, which counts the start token, as in HF), {@code min_new_tokens},
  * {@code min_length}, {@code num_return_sequences}, {@code length_penalty}, {@code early_stopping} (true, false or
  * "never"), {@code no_repeat_ngram_size}, {@code do_sample}, {@code temperature}, {@code top_k}, {@code top_p},
- * {@code seed}. Without a {@code seed}, sampling draws one, which the response reports.
+ * {@code seed}, {@code repetition_penalty}, {@code encoder_repetition_penalty}, {@code forced_bos_token_id}, {@code forced_eos_token_id} (-1: none, over a
+ * model default). Without a {@code seed}, sampling draws one, which the response reports.
  */
 final class DecodingParameters {
 
@@ -25,6 +26,11 @@ final class DecodingParameters {
     }
 
     static DecodingOptions read(JsonNode request, GenerationDefaults defaults, int eosTokenId) {
+        return read(request, defaults, eosTokenId, Integer.MAX_VALUE);
+    }
+
+    /** @param vocabSize forced token ids must be below it */
+    static DecodingOptions read(JsonNode request, GenerationDefaults defaults, int eosTokenId, int vocabSize) {
         int maxNewTokens = defaults.maxNewTokens();
         if (present(request, "max_new_tokens")) {
             maxNewTokens = integer(request, "max_new_tokens");
@@ -57,10 +63,25 @@ final class DecodingParameters {
                     present(request, "temperature") ? number(request, "temperature") : defaults.temperature(),
                     present(request, "top_k") ? integer(request, "top_k") : defaults.topK(),
                     present(request, "top_p") ? number(request, "top_p") : defaults.topP(),
-                    seed, eosTokenId);
+                    seed, eosTokenId,
+                    present(request, "repetition_penalty") ? number(request, "repetition_penalty") : defaults.repetitionPenalty(),
+                    tokenId(request, "forced_bos_token_id", defaults.forcedBosTokenId(), vocabSize),
+                    tokenId(request, "forced_eos_token_id", defaults.forcedEosTokenId(), vocabSize),
+                    present(request, "encoder_repetition_penalty") ? number(request, "encoder_repetition_penalty")
+                            : defaults.encoderRepetitionPenalty());
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid(e.getMessage());
         }
+    }
+
+    /** A forced token id: the request's (-1: none), else the model's default; it must be a token of the model. */
+    private static int tokenId(JsonNode request, String field, int otherwise, int vocabSize) {
+        int id = present(request, field) ? integer(request, field) : otherwise;
+        if (id < -1 || id >= vocabSize) {
+            throw ApiException.invalid("'" + field + "' must be a token id of this model (below " + vocabSize
+                    + ") or -1 for none, not " + id);
+        }
+        return id;
     }
 
     private static boolean present(JsonNode request, String field) {

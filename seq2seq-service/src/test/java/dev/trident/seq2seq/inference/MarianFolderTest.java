@@ -30,7 +30,7 @@ class MarianFolderTest {
         Files.writeString(dir.resolve("vocab.json"), "{\"</s>\": 0, \"<unk>\": 1, \"\u2581six\": 17, \"\u2581cent\": 230,"
                 + " \"\u2581trente\": 411, \"-\": 5, \"quatre\": 902, \"<pad>\": 999}");
         MockEnvironment environment = new MockEnvironment().withProperty("model", dir.toString());
-        try (Seq2SeqRegistry registry = new Seq2SeqRegistry(new Seq2SeqSettings(List.of()), environment)) {
+        try (Seq2SeqRegistry registry = new Seq2SeqRegistry(new Seq2SeqSettings(List.of(), Seq2SeqSettings.Serving.DEFAULTS), environment)) {
             Seq2SeqModel model = registry.get(null);
             assertThat(model.tokenizer()).isInstanceOf(MarianTokenizer.class);
             int[] ids = model.tokenizer().encode("six cent trente-quatre", true).ids();

@@ -29,15 +29,25 @@ class DecodingReDerivationTest {
     static Stream<Arguments> beamCases() {
         return Stream.of(
                 // model, beams, new tokens, length penalty, early stopping, ngram, min new tokens, use eos, return
-                Arguments.of("/oracle/t5", 3, 10, 1.0, EarlyStopping.FALSE, 2, 0, false, 3),
-                Arguments.of("/oracle/t5-gated-gelu", 3, 8, 1.0, EarlyStopping.FALSE, 3, 0, false, 2),
-                Arguments.of("/oracle/bart", 3, 8, 0.5, EarlyStopping.FALSE, 2, 0, true, 3),
-                Arguments.of("/oracle/marian", 4, 8, 2.0, EarlyStopping.NEVER, 2, 3, true, 2),
-                Arguments.of("/oracle/t5", 3, 10, 1.0, EarlyStopping.TRUE, 1, 4, true, 1),
-                Arguments.of("/models/t5-numbers-en-fr", 4, 23, 1.0, EarlyStopping.FALSE, 2, 0, true, 4),
-                Arguments.of("/models/t5-numbers-en-fr", 4, 23, -1.0, EarlyStopping.NEVER, 3, 6, true, 2),
-                Arguments.of("/models/t5-numbers-en-fr", 3, 23, 2.0, EarlyStopping.NEVER, 0, 12, true, 3),
-                Arguments.of("/models/t5-numbers-en-fr", 2, 23, 1.0, EarlyStopping.TRUE, 2, 0, true, 2));
+                Arguments.of("/oracle/t5", 3, 10, 1.0, EarlyStopping.FALSE, 2, 0, false, 3, 1.0, -1, -1, 1.0),
+                Arguments.of("/oracle/t5-gated-gelu", 3, 8, 1.0, EarlyStopping.FALSE, 3, 0, false, 2, 1.0, -1, -1, 1.0),
+                Arguments.of("/oracle/bart", 3, 8, 0.5, EarlyStopping.FALSE, 2, 0, true, 3, 1.0, -1, -1, 1.0),
+                Arguments.of("/oracle/marian", 4, 8, 2.0, EarlyStopping.NEVER, 2, 3, true, 2, 1.0, -1, -1, 1.0),
+                Arguments.of("/oracle/t5", 3, 10, 1.0, EarlyStopping.TRUE, 1, 4, true, 1, 1.0, -1, -1, 1.0),
+                Arguments.of("/models/t5-numbers-en-fr", 4, 23, 1.0, EarlyStopping.FALSE, 2, 0, true, 4, 1.0, -1, -1, 1.0),
+                Arguments.of("/models/t5-numbers-en-fr", 4, 23, -1.0, EarlyStopping.NEVER, 3, 6, true, 2, 1.0, -1, -1, 1.0),
+                Arguments.of("/models/t5-numbers-en-fr", 3, 23, 2.0, EarlyStopping.NEVER, 0, 12, true, 3, 1.0, -1, -1, 1.0),
+                Arguments.of("/models/t5-numbers-en-fr", 2, 23, 1.0, EarlyStopping.TRUE, 2, 0, true, 2, 1.0, -1, -1, 1.0),
+                // repetition penalty, forced bos, forced eos
+                Arguments.of("/oracle/t5", 3, 10, 1.0, EarlyStopping.FALSE, 0, 0, false, 3, 1.7, -1, -1, 1.0),
+                Arguments.of("/oracle/t5", 3, 10, 1.0, EarlyStopping.FALSE, 0, 0, true, 2, 1.0, 5, 1, 1.0),
+                Arguments.of("/oracle/bart", 3, 8, 1.0, EarlyStopping.NEVER, 0, 0, true, 3, 1.4, 0, 2, 1.0),
+                Arguments.of("/oracle/marian", 4, 8, 1.0, EarlyStopping.FALSE, 2, 2, true, 2, 0.7, 9, 0, 1.0),
+                Arguments.of("/models/t5-numbers-en-fr", 4, 12, 1.0, EarlyStopping.FALSE, 0, 0, true, 4, 1.3, 100, 1, 1.0),
+                // encoder repetition penalty (HF: beam 0's row only)
+                Arguments.of("/oracle/t5", 3, 10, 1.0, EarlyStopping.FALSE, 0, 0, false, 3, 1.0, -1, -1, 3.0),
+                Arguments.of("/oracle/marian", 4, 8, 1.0, EarlyStopping.FALSE, 0, 0, true, 2, 1.0, -1, -1, 0.4),
+                Arguments.of("/models/t5-numbers-en-fr", 4, 23, 1.0, EarlyStopping.FALSE, 0, 0, true, 4, 1.0, -1, -1, 0.3));
     }
 
     private static final int[] T5_NUMBERS_INPUT = {6, 16, 7, 9, 15, 14, 11, 6, 19, 10, 8, 21, 5, 44, 3, 60, 1};
@@ -57,14 +67,15 @@ class DecodingReDerivationTest {
     @MethodSource("beamCases")
     void beamSearchWithProcessorsEqualsTheReDerivation(String resource, int beams, int maxNew, double lengthPenalty,
                                                       EarlyStopping early, int ngram, int minNew, boolean useEos,
-                                                      int returned) throws Exception {
+                                                      int returned, double repetition, int forcedBos, int forcedEos,
+                                                      double encoderPenalty) throws Exception {
         try (Seq2SeqLm model = Seq2SeqLms.load(dir(resource), LoadOptions.mapped())) {
             int eos = useEos ? model.eosTokenId() : -1;
             EncoderOutput encoded = model.encode(input(resource), null);
             DecodingOptions options = new DecodingOptions(maxNew, minNew, 0, beams, returned, lengthPenalty, early,
-                    ngram, false, 1.0, 50, 1.0, 0L, eos);
-            List<Generation.Hypothesis> found = Generation.generate(model, encoded, options);
-            List<Generation.Hypothesis> expected = referenceBeam(model, encoded, options);
+                    ngram, false, 1.0, 50, 1.0, 0L, eos, repetition, forcedBos, forcedEos, encoderPenalty);
+            List<Generation.Hypothesis> found = Generation.generate(model, encoded, input(resource), options);
+            List<Generation.Hypothesis> expected = referenceBeam(model, encoded, input(resource), options);
             assertThat(found).hasSize(returned);
             for (int i = 0; i < returned; i++) {
                 assertThat(found.get(i).sequence()).as("%s hypothesis %d", resource, i)
@@ -72,6 +83,13 @@ class DecodingReDerivationTest {
                 assertThat(found.get(i).score()).as("%s score %d", resource, i)
                         .isCloseTo(expected.get(i).score(), within(1e-6f));
                 assertNoRepeatedNgram(found.get(i).sequence(), ngram);
+                int[] seq = found.get(i).sequence();
+                if (forcedBos >= 0) {
+                    assertThat(seq[1]).as("forced bos").isEqualTo(forcedBos);
+                }
+                if (forcedEos >= 0 && seq.length == maxNew + 1) {
+                    assertThat(seq[maxNew]).as("forced eos at the last step").isEqualTo(forcedEos);
+                }
                 if (eos >= 0 && endsWith(found.get(i).sequence(), eos)) {
                     assertThat(found.get(i).sequence().length - 1).isGreaterThanOrEqualTo(minNew);
                 }
@@ -96,17 +114,19 @@ class DecodingReDerivationTest {
 
     @ParameterizedTest
     @MethodSource("greedyCases")
-    void greedyWithProcessorsEqualsTheReDerivation(String resource, int ngram, int minNew, int minLength) throws Exception {
+    void greedyWithProcessorsEqualsTheReDerivation(String resource, int ngram, int minNew, int minLength,
+                                                   double repetition, int forcedBos, int forcedEos, double encoderPenalty)
+            throws Exception {
         try (Seq2SeqLm model = Seq2SeqLms.load(dir(resource), LoadOptions.mapped())) {
             EncoderOutput encoded = model.encode(input(resource), null);
             int eos = model.eosTokenId();
             DecodingOptions options = new DecodingOptions(15, minNew, minLength, 1, 1, 1.0, EarlyStopping.FALSE, ngram,
-                    false, 1.0, 50, 1.0, 0L, eos);
-            int[] found = Generation.generate(model, encoded, options).getFirst().sequence();
+                    false, 1.0, 50, 1.0, 0L, eos, repetition, forcedBos, forcedEos, encoderPenalty);
+            int[] found = Generation.generate(model, encoded, input(resource), options).getFirst().sequence();
             List<Integer> seq = new ArrayList<>(List.of(model.decoderStartTokenId()));
             while (seq.size() < 16) {
                 float[] logits = lastLogits(model, encoded, seq);
-                ban(logits, seq, ngram, minNew, minLength, eos);
+                ban(logits, seq, options, input(resource), 0);
                 int best = 0;
                 for (int t = 1; t < logits.length; t++) {
                     if (logits[t] > logits[best]) {
@@ -119,13 +139,27 @@ class DecodingReDerivationTest {
                 }
             }
             assertThat(found).containsExactly(seq.stream().mapToInt(Integer::intValue).toArray());
+            if (forcedBos >= 0) {
+                assertThat(found[1]).isEqualTo(forcedBos);
+            }
+            if (forcedEos >= 0 && found.length == 16) {
+                assertThat(found[15]).isEqualTo(forcedEos);
+            }
         }
     }
 
     static Stream<Arguments> greedyCases() {
-        return Stream.of(Arguments.of("/oracle/t5", 2, 0, 0), Arguments.of("/oracle/bart", 3, 5, 0),
-                Arguments.of("/oracle/marian", 0, 0, 9), Arguments.of("/models/t5-numbers-en-fr", 0, 12, 0),
-                Arguments.of("/models/t5-numbers-en-fr", 2, 0, 0));
+        // model, ngram, min new tokens, min length, repetition penalty, forced bos, forced eos, encoder repetition penalty
+        return Stream.of(Arguments.of("/oracle/t5", 2, 0, 0, 1.0, -1, -1, 1.0), Arguments.of("/oracle/bart", 3, 5, 0, 1.0, -1, -1, 1.0),
+                Arguments.of("/oracle/marian", 0, 0, 9, 1.0, -1, -1, 1.0), Arguments.of("/models/t5-numbers-en-fr", 0, 12, 0, 1.0, -1, -1, 1.0),
+                Arguments.of("/models/t5-numbers-en-fr", 2, 0, 0, 1.0, -1, -1, 1.0),
+                // The oracle t5 repeats token 228: the penalty (and the forced first and last tokens) must change that.
+                Arguments.of("/oracle/t5", 0, 0, 0, 1.8, -1, -1, 1.0), Arguments.of("/oracle/t5", 0, 0, 0, 0.6, 5, 17, 1.0),
+                Arguments.of("/oracle/bart", 0, 0, 0, 1.3, 0, 2, 1.0), Arguments.of("/oracle/marian", 2, 0, 0, 2.5, 7, 0, 1.0),
+                Arguments.of("/models/t5-numbers-en-fr", 0, 0, 0, 1.5, 100, 1, 1.0),
+                // encoder_repetition_penalty, alone and with the others
+                Arguments.of("/oracle/t5", 0, 0, 0, 1.0, -1, -1, 3.0), Arguments.of("/oracle/bart", 2, 0, 0, 1.2, -1, -1, 0.5),
+                Arguments.of("/models/t5-numbers-en-fr", 0, 0, 0, 1.0, -1, -1, 0.3));
     }
 
     /** The logits after {@code seq}, decoding the whole prefix one token at a time on a fresh state. */
@@ -138,8 +172,28 @@ class DecodingReDerivationTest {
         return logits;
     }
 
-    /** HF's bans, written plainly: n-grams as sets of lists, the eos while too short. */
-    private static void ban(float[] scores, List<Integer> seq, int ngram, int minNew, int minLength, int eos) {
+    /**
+     * HF's processors, written plainly in HF's order: the encoder repetition penalty (row 0 only), the repetition
+     * penalty over the set of tokens seen, n-grams as
+     * sets of lists, the eos while too short, then the forced first and last tokens.
+     */
+    private static void ban(float[] scores, List<Integer> seq, DecodingOptions o, int[] encoderIds, int row) {
+        int ngram = o.noRepeatNgramSize();
+        if (o.encoderRepetitionPenalty() != 1.0 && row == 0) { // HF gathers over the unexpanded [1, L] encoder ids
+            float inverse = (float) (1 / o.encoderRepetitionPenalty());
+            for (int token : Arrays.stream(encoderIds).boxed().collect(java.util.stream.Collectors.toSet())) {
+                scores[token] = scores[token] < 0 ? scores[token] * inverse : scores[token] / inverse;
+            }
+        }
+        int minNew = o.minNewTokens();
+        int minLength = o.minLength();
+        int eos = o.eosTokenId();
+        if (o.repetitionPenalty() != 1.0) {
+            float penalty = (float) o.repetitionPenalty();
+            for (int token : new HashSet<>(seq)) {
+                scores[token] = scores[token] < 0 ? scores[token] * penalty : scores[token] / penalty;
+            }
+        }
         if (ngram > 0 && seq.size() + 1 >= ngram) {
             List<Integer> tail = seq.subList(seq.size() - (ngram - 1), seq.size());
             for (int s = 0; s + ngram <= seq.size(); s++) {
@@ -151,13 +205,21 @@ class DecodingReDerivationTest {
         if (eos >= 0 && (seq.size() - 1 < minNew || seq.size() < minLength)) {
             scores[eos] = Float.NEGATIVE_INFINITY;
         }
+        int forced = seq.size() == 1 && o.forcedBosTokenId() >= 0 ? o.forcedBosTokenId()
+                : seq.size() == o.maxNewTokens() && o.forcedEosTokenId() >= 0 ? o.forcedEosTokenId() : -1;
+        if (forced >= 0) {
+            for (int t = 0; t < scores.length; t++) {
+                scores[t] = t == forced ? 0f : Float.NEGATIVE_INFINITY;
+            }
+        }
     }
 
     private record Hyp(double score, int[] seq, int order) {
     }
 
     /** HF 4.39's {@code _beam_search} with {@code BeamSearchScorer}, transcribed. */
-    private static List<Generation.Hypothesis> referenceBeam(Seq2SeqLm model, EncoderOutput encoded, DecodingOptions o) {
+    private static List<Generation.Hypothesis> referenceBeam(Seq2SeqLm model, EncoderOutput encoded, int[] encoderIds,
+                                                             DecodingOptions o) {
         int k = o.numBeams();
         int vocab = model.vocabSize();
         int eos = o.eosTokenId();
@@ -177,7 +239,7 @@ class DecodingReDerivationTest {
                 float[] logits = lastLogits(model, encoded, beams.get(b));
                 Generation.logSoftmax(logits, 0, all, b * vocab, vocab);
                 float[] row = Arrays.copyOfRange(all, b * vocab, (b + 1) * vocab);
-                ban(row, beams.get(b), o.noRepeatNgramSize(), o.minNewTokens(), o.minLength(), eos);
+                ban(row, beams.get(b), o, encoderIds, b);
                 for (int t = 0; t < vocab; t++) {
                     all[b * vocab + t] = row[t] + beamScores[b];
                 }

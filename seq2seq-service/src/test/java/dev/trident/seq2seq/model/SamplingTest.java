@@ -58,6 +58,25 @@ class SamplingTest {
         }
     }
 
+    @Test
+    void forcedTokensHoldInSamplingAndBeamSampling() throws Exception {
+        try (Seq2SeqLm model = load()) {
+            EncoderOutput encoded = model.encode(new int[] {6, 16, 7, 9, 15, 14, 11, 6, 19, 10, 8, 21, 5, 44, 3, 60, 1}, null);
+            for (long seed = 0; seed < 6; seed++) {
+                // eos off (-1) so that every sequence runs to max_new_tokens 6, where forced_eos puts token 1.
+                for (int beams : new int[] {1, 3}) {
+                    DecodingOptions o = new DecodingOptions(6, 0, 0, beams, 2, 1.0, EarlyStopping.FALSE, 0, true, 3.0, 0,
+                            1.0, seed, -1, 1.2, 100, 1);
+                    for (Generation.Hypothesis h : Generation.generate(model, encoded, o)) {
+                        assertThat(h.sequence()).hasSize(7);
+                        assertThat(h.sequence()[1]).as("forced bos, seed %d, beams %d", seed, beams).isEqualTo(100);
+                        assertThat(h.sequence()[6]).as("forced eos, seed %d, beams %d", seed, beams).isEqualTo(1);
+                    }
+                }
+            }
+        }
+    }
+
     private static Seq2SeqLm load() throws Exception {
         Path dir = Path.of(SamplingTest.class.getResource("/models/t5-numbers-en-fr/config.json").toURI()).getParent();
         return Seq2SeqLms.load(dir, LoadOptions.mapped());

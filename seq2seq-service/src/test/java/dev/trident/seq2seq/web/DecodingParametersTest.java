@@ -56,4 +56,54 @@ class DecodingParametersTest {
         assertThatThrownBy(() -> DecodingParameters.read(json.readTree("{\"seed\": \"x\"}"), defaults, 1))
                 .isInstanceOf(ApiException.class).hasMessageContaining("seed");
     }
+
+    @Test
+    void forcedTokensAndRepetitionPenaltyComeFromTheModelConfigUnlessTheRequestSays(@TempDir Path dir) throws Exception {
+        // An older BART checkpoint: no generation_config.json, the generation keys in config.json.
+        Files.writeString(dir.resolve("config.json"), """
+                {"model_type": "bart", "forced_bos_token_id": 0, "forced_eos_token_id": 2, "num_beams": 4,
+                 "repetition_penalty": 1.2}""");
+        GenerationDefaults defaults = GenerationDefaults.read(dir);
+        DecodingOptions plain = DecodingParameters.read(json.readTree("{}"), defaults, 2, 50);
+        assertThat(plain.forcedBosTokenId()).isZero();
+        assertThat(plain.forcedEosTokenId()).isEqualTo(2);
+        assertThat(plain.repetitionPenalty()).isEqualTo(1.2);
+        assertThat(plain.numBeams()).isEqualTo(4);
+        DecodingOptions asked = DecodingParameters.read(json.readTree("""
+                {"forced_bos_token_id": 7, "forced_eos_token_id": -1, "repetition_penalty": 0.8}"""), defaults, 2, 50);
+        assertThat(asked.forcedBosTokenId()).isEqualTo(7);
+        assertThat(asked.forcedEosTokenId()).as("-1 turns the model's forced eos off").isEqualTo(-1);
+        assertThat(asked.repetitionPenalty()).isEqualTo(0.8);
+
+        // A generation_config.json of its own (not derived from the model config) wins over config.json entirely.
+        Files.writeString(dir.resolve("generation_config.json"), "{\"forced_eos_token_id\": [3]}");
+        GenerationDefaults own = GenerationDefaults.read(dir);
+        assertThat(own.forcedBosTokenId()).isEqualTo(-1);
+        assertThat(own.forcedEosTokenId()).isEqualTo(3);
+        assertThat(own.numBeams()).isEqualTo(1);
+        // One HF derived from config.json (_from_model_config) leaves config.json's keys in force.
+        Files.writeString(dir.resolve("generation_config.json"), "{\"_from_model_config\": true, \"eos_token_id\": 2}");
+        assertThat(GenerationDefaults.read(dir).forcedBosTokenId()).isZero();
+    }
+
+    @Test
+    void badRepetitionPenaltiesAndForcedIdsAreRefusedByName() throws Exception {
+        GenerationDefaults defaults = GenerationDefaults.HF;
+        for (String bad : new String[] {"0", "-1.5", "\"high\"", "true"}) {
+            assertThatThrownBy(() -> DecodingParameters.read(json.readTree("{\"repetition_penalty\": " + bad + "}"),
+                    defaults, 1, 50)).isInstanceOf(ApiException.class).hasMessageContaining("repetition_penalty");
+        }
+        for (String bad : new String[] {"0", "-3", "\"x\""}) {
+            assertThatThrownBy(() -> DecodingParameters.read(json.readTree("{\"encoder_repetition_penalty\": " + bad + "}"),
+                    defaults, 1, 50)).isInstanceOf(ApiException.class).hasMessageContaining("encoder_repetition_penalty");
+        }
+        assertThat(DecodingParameters.read(json.readTree("{\"encoder_repetition_penalty\": 1.5}"), defaults, 1, 50)
+                .encoderRepetitionPenalty()).isEqualTo(1.5);
+        for (String bad : new String[] {"50", "-2", "1.5", "\"a\""}) {
+            assertThatThrownBy(() -> DecodingParameters.read(json.readTree("{\"forced_bos_token_id\": " + bad + "}"),
+                    defaults, 1, 50)).isInstanceOf(ApiException.class).hasMessageContaining("forced_bos_token_id");
+        }
+        assertThatThrownBy(() -> DecodingParameters.read(json.readTree("{\"forced_eos_token_id\": 99}"), defaults, 1, 50))
+                .isInstanceOf(ApiException.class).hasMessageContaining("forced_eos_token_id");
+    }
 }

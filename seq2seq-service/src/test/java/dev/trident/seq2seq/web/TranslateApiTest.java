@@ -70,6 +70,29 @@ class TranslateApiTest {
     }
 
     @Test
+    void repetitionPenaltyAndForcedTokensAreRequestOptions() throws Exception {
+        for (Object bad : new Object[] {0, -1.0, "strong"}) {
+            HttpResponse<String> refused = post("/v1/translate", Map.of("text", "twenty-one", "source_lang", "en",
+                    "target_lang", "fr", "repetition_penalty", bad));
+            assertThat(refused.statusCode()).isEqualTo(400);
+            JsonNode error = json.readTree(refused.body()).path("error");
+            assertThat(error.path("type").asString()).isEqualTo("invalid_request");
+            assertThat(error.path("message").asString()).contains("repetition_penalty");
+        }
+        HttpResponse<String> outside = post("/v1/translate", Map.of("text", "twenty-one", "source_lang", "en",
+                "target_lang", "fr", "forced_bos_token_id", 1_000_000));
+        assertThat(outside.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(outside.body()).path("error").path("message").asString()).contains("forced_bos_token_id");
+
+        JsonNode forced = ok(post("/v1/translate", Map.of("text", "twenty-one", "source_lang", "en", "target_lang", "fr",
+                "forced_bos_token_id", 100, "num_beams", 3, "return_token_ids", true))).path("translations").get(0);
+        assertThat(forced.path("token_ids").get(0).asInt()).isEqualTo(100);
+        JsonNode penalized = ok(post("/v1/translate", Map.of("text", "twenty-one", "source_lang", "en", "target_lang", "fr",
+                "repetition_penalty", 1.0))).path("translations").get(0);
+        assertThat(penalized.path("text").asString()).as("a penalty of 1 changes nothing").isEqualTo("vingt et un");
+    }
+
+    @Test
     void text2textTakesPrefixedInputsAndIds() throws Exception {
         JsonNode viaText = ok(post("/v1/text2text", Map.of("inputs", "translate English to French: twenty-one", "return_token_ids", true)))
                 .path("outputs").get(0);

@@ -31,8 +31,11 @@ import java.util.regex.Pattern;
  *       {@code ▁} → space, trimmed, and HF's {@code clean_up_tokenization} unless tokenizer_config.json turns
  *       {@code clean_up_tokenization_spaces} off.</li>
  * </ul>
- * An id that vocab.json lacks decodes as {@code <unk>}, as in HF. Not covered: {@code separate_vocabs} checkpoints (a
- * {@code target_vocab.json}).
+ * An id that the decoding vocabulary lacks decodes as {@code <unk>}, as in HF (and, as there, is not skipped with
+ * {@code skipSpecialTokens}: HF skips by the special tokens' ids). With {@code "separate_vocabs": true} in
+ * tokenizer_config.json (Marian checkpoints with distinct source and target vocabularies), encoding still maps through
+ * {@code vocab.json} and decoding goes through {@code target_vocab.json}, as HF's {@code MarianTokenizer} builds its
+ * {@code decoder} from it; the special tokens keep their vocab.json ids (HF registers them from the source encoder).
  */
 public final class MarianTokenizer implements Tokenizer {
 
@@ -43,23 +46,30 @@ public final class MarianTokenizer implements Tokenizer {
     private final SentencePieceTokenizer source;
     private final SentencePieceTokenizer target;
     private final Map<String, Integer> vocab;
+    private final int vocabSize;
+    /** The decoding table: id → piece, from target_vocab.json with separate vocabs, else from vocab.json. */
     private final String[] pieces;
     private final List<String> specialTokens;
     private final int eos;
     private final int unk;
     private final Integer pad;
+    private final String eosToken;
+    private final String unkToken;
+    private final String padToken;
     private final boolean cleanUpSpaces;
 
     private MarianTokenizer(SentencePieceTokenizer source, SentencePieceTokenizer target, Map<String, Integer> vocab,
-                            String eosToken, String unkToken, String padToken, boolean cleanUpSpaces) {
+                            Map<String, Integer> targetVocab, String eosToken, String unkToken, String padToken,
+                            boolean cleanUpSpaces) {
         this.source = source;
         this.target = target;
         this.vocab = vocab;
-        int size = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
-        this.pieces = new String[size];
-        vocab.forEach((piece, id) -> {
+        this.vocabSize = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        Map<String, Integer> decoding = targetVocab != null ? targetVocab : vocab;
+        this.pieces = new String[decoding.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1];
+        decoding.forEach((piece, id) -> {
             if (id < 0) {
-                throw new IllegalArgumentException("vocab.json maps '" + piece + "' to a negative id " + id);
+                throw new IllegalArgumentException("the vocabulary maps '" + piece + "' to a negative id " + id);
             }
             pieces[id] = piece;
         });
@@ -71,6 +81,9 @@ public final class MarianTokenizer implements Tokenizer {
         this.eos = eosId;
         this.unk = unkId;
         this.pad = vocab.get(padToken);
+        this.eosToken = eosToken;
+        this.unkToken = unkToken;
+        this.padToken = padToken;
         List<String> specials = new ArrayList<>(List.of(eosToken, unkToken));
         if (pad != null) {
             specials.add(padToken);
@@ -87,17 +100,13 @@ public final class MarianTokenizer implements Tokenizer {
                 && Files.isRegularFile(dir.resolve("vocab.json"));
     }
 
-    /** Opens the Marian tokenizer of {@code dir}; special token spellings from tokenizer_config.json when it has them. */
+    /**
+     * Opens the Marian tokenizer of {@code dir}; special token spellings and {@code separate_vocabs} from
+     * tokenizer_config.json when it has them.
+     */
     public static MarianTokenizer open(Path dir) {
-        Map<String, Integer> vocab = new HashMap<>();
-        JsonNode root = read(dir.resolve("vocab.json"));
-        for (Map.Entry<String, JsonNode> e : root.properties()) {
-            if (!e.getValue().isIntegralNumber()) {
-                throw new IllegalArgumentException(dir.resolve("vocab.json") + ": '" + e.getKey() + "' maps to "
-                        + e.getValue() + ", not an id");
-            }
-            vocab.put(e.getKey(), e.getValue().asInt());
-        }
+        Map<String, Integer> vocab = readVocab(dir.resolve("vocab.json"));
+        Map<String, Integer> targetVocab = null;
         String eosToken = "</s>";
         String unkToken = "<unk>";
         String padToken = "<pad>";
@@ -111,10 +120,28 @@ public final class MarianTokenizer implements Tokenizer {
             if (c.has("clean_up_tokenization_spaces") && c.get("clean_up_tokenization_spaces").isBoolean()) {
                 cleanUp = c.get("clean_up_tokenization_spaces").asBoolean();
             }
+            if (c.path("separate_vocabs").asBoolean(false)) {
+                Path file = dir.resolve("target_vocab.json");
+                if (!Files.isRegularFile(file)) {
+                    throw new IllegalArgumentException(config + " says separate_vocabs, but " + file + " is missing");
+                }
+                targetVocab = readVocab(file);
+            }
         }
         return new MarianTokenizer(SentencePieceTokenizer.open(dir.resolve("source.spm"), false, false),
-                SentencePieceTokenizer.open(dir.resolve("target.spm"), false, false), vocab, eosToken, unkToken,
-                padToken, cleanUp);
+                SentencePieceTokenizer.open(dir.resolve("target.spm"), false, false), vocab, targetVocab, eosToken,
+                unkToken, padToken, cleanUp);
+    }
+
+    private static Map<String, Integer> readVocab(Path file) {
+        Map<String, Integer> vocab = new HashMap<>();
+        for (Map.Entry<String, JsonNode> e : read(file).properties()) {
+            if (!e.getValue().isIntegralNumber()) {
+                throw new IllegalArgumentException(file + ": '" + e.getKey() + "' maps to " + e.getValue() + ", not an id");
+            }
+            vocab.put(e.getKey(), e.getValue().asInt());
+        }
+        return vocab;
     }
 
     private static String tokenString(JsonNode node, String fallback) {
@@ -208,12 +235,14 @@ public final class MarianTokenizer implements Tokenizer {
         StringBuilder out = new StringBuilder();
         List<String> run = new ArrayList<>();
         for (int id : ids) {
-            // HF: decoder.get(id, unk_token), so an id past vocab.json (a model with a larger output) is unknown.
-            String piece = id >= 0 && id < pieces.length && pieces[id] != null ? pieces[id] : pieces[unk];
-            boolean special = specialTokens.contains(piece);
-            if (special && skipSpecialTokens) {
+            // HF skips the special tokens' ids (vocab.json's), then writes the special ids as their tokens and any
+            // other id as decoder.get(id, unk_token): an id past the decoding vocabulary is an unskipped <unk>.
+            if (skipSpecialTokens && isSpecial(id)) {
                 continue;
             }
+            String piece = id == eos ? eosToken : id == unk ? unkToken : pad != null && id == pad ? padToken
+                    : id >= 0 && id < pieces.length && pieces[id] != null ? pieces[id] : unkToken;
+            boolean special = specialTokens.contains(piece);
             if (special) {
                 out.append(decodePieces(run)).append(piece).append(' ');
                 run.clear();
@@ -259,14 +288,15 @@ public final class MarianTokenizer implements Tokenizer {
     @Override
     public String idToToken(int id) {
         if (id < 0 || id >= pieces.length || pieces[id] == null) {
-            throw new IllegalArgumentException("token id " + id + " is not in vocab.json (" + vocab.size() + " entries)");
+            throw new IllegalArgumentException("token id " + id + " is not in the decoding vocabulary (" + pieces.length
+                    + " ids)");
         }
         return pieces[id];
     }
 
     @Override
     public int vocabSize() {
-        return pieces.length;
+        return vocabSize;
     }
 
     @Override

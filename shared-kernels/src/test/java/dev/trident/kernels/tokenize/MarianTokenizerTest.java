@@ -156,5 +156,43 @@ class MarianTokenizerTest {
         assertThat(small.encodeIds("six cent", true)).containsExactly(2, 1, 0);
         assertThat(small.decode(new int[] {2, 1, 0}, true)).isEqualTo("six");
         assertThat(small.decode(new int[] {2, 77, 0}, false)).as("an id past vocab.json").isEqualTo("six<unk> </s>");
+        // HF skips special ids, not special spellings: the <unk> an unknown id becomes stays.
+        assertThat(small.decode(new int[] {2, 77, 0}, true)).isEqualTo("six<unk>");
+        assertThat(small.decode(new int[] {2, 1, 0}, true)).as("the <unk> id itself is skipped").isEqualTo("six");
+    }
+
+    @Test
+    void separateVocabsDecodeThroughTargetVocabJson(@TempDir Path other) throws Exception {
+        Files.copy(dir.resolve("source.spm"), other.resolve("source.spm"));
+        Files.copy(dir.resolve("target.spm"), other.resolve("target.spm"));
+        Files.copy(dir.resolve("vocab.json"), other.resolve("vocab.json"));
+        // A second shuffle of the same pieces as the target vocabulary; the special tokens keep their ids.
+        List<String> pieces = new ArrayList<>(shuffled.keySet());
+        pieces.removeAll(List.of("</s>", "<unk>", "<pad>"));
+        Collections.shuffle(pieces, new Random(6));
+        Map<String, Integer> targetVocab = new LinkedHashMap<>();
+        targetVocab.put("</s>", 0);
+        targetVocab.put("<unk>", 1);
+        for (String piece : pieces) {
+            targetVocab.put(piece, targetVocab.size());
+        }
+        targetVocab.put("<pad>", targetVocab.size());
+        Files.writeString(other.resolve("target_vocab.json"), targetVocab.entrySet().stream()
+                .map(e -> "\"" + e.getKey().replace("\\", "\\\\").replace("\"", "\\\"") + "\": " + e.getValue())
+                .collect(Collectors.joining(", ", "{", "}")));
+        Files.writeString(other.resolve("tokenizer_config.json"), "{\"separate_vocabs\": true}");
+        try (MarianTokenizer separate = MarianTokenizer.open(other)) {
+            for (String s : strings()) {
+                int[] sourceIds = separate.encodeIds(s, true);
+                assertThat(sourceIds).as("encoding still uses vocab.json: %s", s).containsExactly(expected(s));
+                int[] targetIds = Arrays.stream(t5.encodeIds(s, true)).map(id -> targetVocab.get(t5.idToToken(id))).toArray();
+                assertThat(separate.decode(targetIds, true)).as(s).isEqualTo(marian.decode(sourceIds, true));
+            }
+            int[] six = separate.encodeIds("six cent trente-quatre", false);
+            assertThat(separate.decode(six, true)).as("source ids read through the target vocabulary")
+                    .isNotEqualTo(marian.decode(six, true));
+        }
+        Files.delete(other.resolve("target_vocab.json"));
+        assertThatThrownBy(() -> MarianTokenizer.open(other)).hasMessageContaining("target_vocab.json");
     }
 }
