@@ -1,0 +1,113 @@
+package dev.trident.gateway.security;
+
+import dev.trident.gateway.logs.RequestFacts;
+import dev.trident.gateway.web.GatewayError;
+import dev.trident.gateway.web.GatewayErrors;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.stereotype.Component;
+import org.springframework.util.AntPathMatcher;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Mono;
+
+import java.util.ArrayList;
+
+/**
+ * Every request needs {@code Authorization: Bearer <key>}: a team's key for the suite, the admin key for
+ * {@code /admin/**}; only {@code trident.security.public-paths} (the gateway's health) are open. Missing, unknown
+ * and revoked keys all get the same 401, so the answer tells a guesser nothing.
+ *
+ * <p>Identity travels upstream only as the gateway sets it: every {@code X-Trident-*} header of the client is
+ * removed, then {@code X-Trident-Team} and {@code X-Trident-Key-Id} are set from the key; the key itself is not
+ * forwarded.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 100)
+public class ApiKeyWebFilter implements WebFilter {
+
+    public static final String TEAM_HEADER = "X-Trident-Team";
+    public static final String KEY_ID_HEADER = "X-Trident-Key-Id";
+    private static final String BEARER = "Bearer ";
+    private static final GatewayError UNAUTHORIZED =
+            GatewayError.of(HttpStatus.UNAUTHORIZED, "unauthorized", "missing or invalid API key");
+
+    private final SecuritySettings settings;
+    private final ApiKeyCache keys;
+    private final GatewayErrors errors;
+    private final AntPathMatcher paths = new AntPathMatcher();
+
+    public ApiKeyWebFilter(SecuritySettings settings, ApiKeyCache keys, GatewayErrors errors) {
+        this.settings = settings;
+        this.keys = keys;
+        this.errors = errors;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        String path = exchange.getRequest().getPath().value();
+        if (settings.publicPaths().stream().anyMatch(pattern -> paths.match(pattern, path))) {
+            return chain.filter(exchange.mutate().request(withoutIdentity(exchange.getRequest()).build()).build());
+        }
+        String secret = bearerSecret(exchange.getRequest());
+        if (path.equals("/admin") || path.startsWith("/admin/")) {
+            boolean admin = secret != null && !settings.adminKey().isEmpty()
+                    && ApiKeySecrets.sameSecret(secret, settings.adminKey());
+            return admin
+                    ? chain.filter(exchange.mutate().request(withoutIdentity(exchange.getRequest()).build()).build())
+                    : unauthorized(exchange);
+        }
+        if (secret == null) {
+            return unauthorized(exchange);
+        }
+        return keys.lookup(secret).flatMap(found -> {
+            if (found.isEmpty()) {
+                return unauthorized(exchange);
+            }
+            Caller caller = found.get();
+            exchange.getAttributes().put(Caller.ATTRIBUTE, caller);
+            RequestFacts facts = RequestFacts.of(exchange);
+            facts.team = caller.team();
+            facts.keyId = caller.keyId();
+            facts.logBodies = caller.logBodies();
+            ServerHttpRequest upstream = withoutIdentity(exchange.getRequest())
+                    .headers(headers -> {
+                        headers.set(TEAM_HEADER, caller.team());
+                        headers.set(KEY_ID_HEADER, caller.keyId());
+                    })
+                    .build();
+            return chain.filter(exchange.mutate().request(upstream).build());
+        });
+    }
+
+    private Mono<Void> unauthorized(ServerWebExchange exchange) {
+        exchange.getResponse().getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+        return errors.write(exchange, UNAUTHORIZED);
+    }
+
+    /** The request without the client's Authorization and without any header in the gateway's identity namespace. */
+    private ServerHttpRequest.Builder withoutIdentity(ServerHttpRequest request) {
+        String prefix = settings.identityHeaderPrefix();
+        return request.mutate().headers(headers -> {
+            headers.remove(HttpHeaders.AUTHORIZATION);
+            for (String name : new ArrayList<>(headers.headerNames())) {
+                if (name.regionMatches(true, 0, prefix, 0, prefix.length())) {
+                    headers.remove(name);
+                }
+            }
+        });
+    }
+
+    private static String bearerSecret(ServerHttpRequest request) {
+        String authorization = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+        if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        String secret = authorization.substring(BEARER.length()).trim();
+        return secret.isEmpty() ? null : secret;
+    }
+}
