@@ -1,6 +1,7 @@
 package dev.trident.gateway.limits;
 
 import dev.trident.gateway.security.Caller;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +25,7 @@ public class KeyRateLimiter {
     private final LongSupplier clock;
     private final ConcurrentHashMap<String, Buckets> buckets = new ConcurrentHashMap<>();
 
+    @Autowired
     public KeyRateLimiter(LimitSettings settings) {
         this(settings, System::nanoTime);
     }

@@ -1,5 +1,6 @@
 package dev.trident.gateway.security;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -27,6 +28,7 @@ public class ApiKeyCache {
     private final LongSupplier clock;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
 
+    @Autowired
     public ApiKeyCache(ApiKeyStore store, SecuritySettings settings) {
         this(store, settings, System::nanoTime);
     }

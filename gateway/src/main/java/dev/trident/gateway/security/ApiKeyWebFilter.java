@@ -5,6 +5,7 @@ import dev.trident.gateway.web.GatewayError;
 import dev.trident.gateway.web.GatewayErrors;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -81,7 +82,9 @@ public class ApiKeyWebFilter implements WebFilter {
                     })
                     .build();
             return chain.filter(exchange.mutate().request(upstream).build());
-        });
+        }).onErrorResume(DataAccessException.class, databaseAway -> errors.write(exchange,
+                GatewayError.of(HttpStatus.SERVICE_UNAVAILABLE, "auth_unavailable",
+                        "API keys cannot be checked right now; retry shortly")));
     }
 
     private Mono<Void> unauthorized(ServerWebExchange exchange) {
