@@ -110,6 +110,11 @@ class TeamGatewayTest {
         assertThat(send("GET", "/actuator/health", null, "h-" + UUID.randomUUID(), Map.of()).statusCode()).isEqualTo(200);
         assertThat(send("GET", "/v1/services", null, "h-" + UUID.randomUUID(), Map.of()).statusCode()).isEqualTo(401);
         assertThat(send("GET", "/v1/logs", null, "h-" + UUID.randomUUID(), Map.of()).statusCode()).isEqualTo(401);
+        assertThat(send("GET", "/actuator/prometheus", null, "h-" + UUID.randomUUID(), Map.of()).statusCode()).isEqualTo(401);
+        // Operators' tools may use the admin key for the gateway's own management endpoints, but not for the suite.
+        Map<String, String> admin = Map.of("Authorization", "Bearer " + ADMIN_KEY);
+        assertThat(send("GET", "/actuator/prometheus", null, "h-" + UUID.randomUUID(), admin).statusCode()).isEqualTo(200);
+        assertThat(send("POST", "/v1/embeddings", "{}", "h-" + UUID.randomUUID(), admin).statusCode()).isEqualTo(401);
     }
 
     @Test

@@ -20,7 +20,8 @@ import java.util.ArrayList;
 
 /**
  * Every request needs {@code Authorization: Bearer <key>}: a team's key for the suite, the admin key for
- * {@code /admin/**}; only {@code trident.security.public-paths} (the gateway's health) are open. Missing, unknown
+ * {@code /admin/**} (and, for operators' tools, the gateway's own {@code /actuator/**}); only
+ * {@code trident.security.public-paths} (the gateway's health) are open. Missing, unknown
  * and revoked keys all get the same 401, so the answer tells a guesser nothing.
  *
  * <p>Identity travels upstream only as the gateway sets it: every {@code X-Trident-*} header of the client is
@@ -56,11 +57,13 @@ public class ApiKeyWebFilter implements WebFilter {
         }
         String secret = bearerSecret(exchange.getRequest());
         if (path.equals("/admin") || path.startsWith("/admin/")) {
-            boolean admin = secret != null && !settings.adminKey().isEmpty()
-                    && ApiKeySecrets.sameSecret(secret, settings.adminKey());
-            return admin
+            return isAdmin(secret)
                     ? chain.filter(exchange.mutate().request(withoutIdentity(exchange.getRequest()).build()).build())
                     : unauthorized(exchange);
+        }
+        if (path.startsWith("/actuator/") && isAdmin(secret)) {
+            // Operators' tools (a Prometheus scrape) may use the admin key for the gateway's own management endpoints.
+            return chain.filter(exchange);
         }
         if (secret == null) {
             return unauthorized(exchange);
@@ -85,6 +88,10 @@ public class ApiKeyWebFilter implements WebFilter {
         }).onErrorResume(DataAccessException.class, databaseAway -> errors.write(exchange,
                 GatewayError.of(HttpStatus.SERVICE_UNAVAILABLE, "auth_unavailable",
                         "API keys cannot be checked right now; retry shortly")));
+    }
+
+    private boolean isAdmin(String secret) {
+        return secret != null && !settings.adminKey().isEmpty() && ApiKeySecrets.sameSecret(secret, settings.adminKey());
     }
 
     private Mono<Void> unauthorized(ServerWebExchange exchange) {
