@@ -171,13 +171,22 @@ class GatewayRequestLogTest {
                 // The request itself is unaffected by the database being away.
                 assertThat(post("/v1/tasks/juggle", "{}", requestId).statusCode()).isEqualTo(400);
             }
+            // A key that is not cached cannot be checked: 503, not a 401 that would call a valid key invalid.
+            String uncheckedId = "outage-unchecked-" + UUID.randomUUID();
+            HttpResponse<String> unchecked = http.send(HttpRequest.newBuilder(uri("/v1/tasks/juggle"))
+                    .header("Authorization", "Bearer trd_not-cached-" + UUID.randomUUID())
+                    .header("X-Request-Id", uncheckedId).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(unchecked.statusCode()).isEqualTo(503);
+            assertThat(json.readTree(unchecked.body()).path("error").path("type").asString()).isEqualTo("auth_unavailable");
+            ids.add(uncheckedId);
             awaitPendingAtLeast(ids.size());
         } finally {
             postgres.restart();
         }
         RequestLogRows rows = new RequestLogRows(jdbc);
         for (String id : ids) {
-            assertThat(rows.awaitOne(id, Duration.ofSeconds(30)).get("status")).isEqualTo(400);
+            assertThat(rows.awaitOne(id, Duration.ofSeconds(30)).get("status")).isEqualTo(id.contains("unchecked") ? 503 : 400);
         }
     }
 

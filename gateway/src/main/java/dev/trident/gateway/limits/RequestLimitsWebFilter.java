@@ -42,7 +42,6 @@ public class RequestLimitsWebFilter implements WebFilter {
     private final KeyRateLimiter limiter;
     private final GatewayErrors errors;
     private final RequestBodyFields bodyFields;
-    private final int bodyLogLimit;
 
     public RequestLimitsWebFilter(LimitSettings settings, KeyRateLimiter limiter, GatewayErrors errors,
                                   RequestBodyFields bodyFields) {
@@ -50,7 +49,6 @@ public class RequestLimitsWebFilter implements WebFilter {
         this.limiter = limiter;
         this.errors = errors;
         this.bodyFields = bodyFields;
-        this.bodyLogLimit = RequestFacts.BODY_LOG_LIMIT;
     }
 
     @Override
@@ -97,7 +95,7 @@ public class RequestLimitsWebFilter implements WebFilter {
             facts.model = fields.model();
         }
         if (facts.logBodies) {
-            facts.requestBody = new String(body, 0, Math.min(body.length, bodyLogLimit), StandardCharsets.UTF_8);
+            facts.requestBody = new String(body, 0, Math.min(body.length, RequestFacts.BODY_LOG_LIMIT), StandardCharsets.UTF_8);
         }
         ServerHttpRequest request = new ServerHttpRequestDecorator(exchange.getRequest()) {
             @Override

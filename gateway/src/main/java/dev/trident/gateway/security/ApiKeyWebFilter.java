@@ -68,26 +68,38 @@ public class ApiKeyWebFilter implements WebFilter {
         if (secret == null) {
             return unauthorized(exchange);
         }
-        return keys.lookup(secret).flatMap(found -> {
-            if (found.isEmpty()) {
-                return unauthorized(exchange);
-            }
-            Caller caller = found.get();
-            exchange.getAttributes().put(Caller.ATTRIBUTE, caller);
-            RequestFacts facts = RequestFacts.of(exchange);
-            facts.team = caller.team();
-            facts.keyId = caller.keyId();
-            facts.logBodies = caller.logBodies();
-            ServerHttpRequest upstream = withoutIdentity(exchange.getRequest())
-                    .headers(headers -> {
-                        headers.set(TEAM_HEADER, caller.team());
-                        headers.set(KEY_ID_HEADER, caller.keyId());
-                    })
-                    .build();
-            return chain.filter(exchange.mutate().request(upstream).build());
-        }).onErrorResume(DataAccessException.class, databaseAway -> errors.write(exchange,
-                GatewayError.of(HttpStatus.SERVICE_UNAVAILABLE, "auth_unavailable",
-                        "API keys cannot be checked right now; retry shortly")));
+        return keys.lookup(secret)
+                .map(found -> new Lookup(found.orElse(null), false))
+                // Only the lookup's own failure means "cannot check"; errors further down are not auth errors.
+                .onErrorResume(DataAccessException.class, databaseAway -> Mono.just(Lookup.FAILED))
+                .flatMap(lookup -> proceed(exchange, chain, lookup));
+    }
+
+    private Mono<Void> proceed(ServerWebExchange exchange, WebFilterChain chain, Lookup lookup) {
+        if (lookup.failed()) {
+            return errors.write(exchange, GatewayError.of(HttpStatus.SERVICE_UNAVAILABLE, "auth_unavailable",
+                    "API keys cannot be checked right now; retry shortly"));
+        }
+        if (lookup.caller() == null) {
+            return unauthorized(exchange);
+        }
+        Caller caller = lookup.caller();
+        exchange.getAttributes().put(Caller.ATTRIBUTE, caller);
+        RequestFacts facts = RequestFacts.of(exchange);
+        facts.team = caller.team();
+        facts.keyId = caller.keyId();
+        facts.logBodies = caller.logBodies();
+        ServerHttpRequest upstream = withoutIdentity(exchange.getRequest())
+                .headers(headers -> {
+                    headers.set(TEAM_HEADER, caller.team());
+                    headers.set(KEY_ID_HEADER, caller.keyId());
+                })
+                .build();
+        return chain.filter(exchange.mutate().request(upstream).build());
+    }
+
+    private record Lookup(Caller caller, boolean failed) {
+        static final Lookup FAILED = new Lookup(null, true);
     }
 
     private boolean isAdmin(String secret) {
