@@ -7,7 +7,7 @@ SUITE_PID_FILE=$RUN_DIR/suite.pid
 PG_DATA=$RUN_DIR/pgdata
 
 # Stop order: the gateway first (no new requests), the services, the database last.
-STOP_ORDER=(gateway seq2seq decoder encoder postgres)
+STOP_ORDER=(gateway seq2seq decoder decoder-2 decoder-3 decoder-4 decoder-5 decoder-6 decoder-7 decoder-8 encoder postgres)
 
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 

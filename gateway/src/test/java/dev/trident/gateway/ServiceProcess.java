@@ -31,6 +31,11 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Starts {@code name} from the jar named by system property {@code trident.it.<name>-jar}. */
     static ServiceProcess start(String name, Map<String, String> environment) throws IOException {
+        return start(name, name, environment);
+    }
+
+    /** Starts one replica of {@code name}, logging to {@code target/it-logs/<logName>.log}. */
+    static ServiceProcess start(String name, String logName, Map<String, String> environment) throws IOException {
         String jarProperty = "trident.it." + name + "-jar";
         Path jar = Path.of(System.getProperty(jarProperty, "missing"));
         if (!Files.isRegularFile(jar)) {
@@ -38,7 +43,7 @@ final class ServiceProcess implements AutoCloseable {
                     + "); run the build from the root: ./mvnw verify");
         }
         int port = freePort();
-        Path log = Path.of("target", "it-logs", name + ".log");
+        Path log = Path.of("target", "it-logs", logName + ".log");
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(List.of(
                 System.getProperty("trident.it.java", "java"),

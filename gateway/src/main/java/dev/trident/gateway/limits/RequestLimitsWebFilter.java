@@ -5,6 +5,7 @@ import dev.trident.gateway.logs.RequestFacts;
 import dev.trident.gateway.security.Caller;
 import dev.trident.gateway.web.GatewayError;
 import dev.trident.gateway.web.GatewayErrors;
+import dev.trident.gateway.web.UnreadBody;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -59,6 +60,7 @@ public class RequestLimitsWebFilter implements WebFilter {
         }
         KeyRateLimiter.Decision decision = limiter.admit(caller);
         if (!decision.allowed()) {
+            UnreadBody.closeConnectionAfterAnswer(exchange);
             exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(decision.retryAfterSeconds()));
             String what = decision.limit().equals("requests_per_second") ? "requests per second" : "tokens per minute";
             return errors.write(exchange, new GatewayError(HttpStatus.TOO_MANY_REQUESTS, "rate_limited",
@@ -73,6 +75,7 @@ public class RequestLimitsWebFilter implements WebFilter {
         long maxBody = settings.maxBodySize().toBytes();
         long declared = exchange.getRequest().getHeaders().getContentLength();
         if (declared > maxBody) {
+            UnreadBody.closeConnectionAfterAnswer(exchange);
             return tooLarge(exchange, maxBody);
         }
         Mono<Void> handled = hasBody(exchange.getRequest())
@@ -80,7 +83,11 @@ public class RequestLimitsWebFilter implements WebFilter {
                         .map(RequestLimitsWebFilter::bytesOf)
                         .defaultIfEmpty(new byte[0])
                         .flatMap(body -> chain.filter(withBody(exchange, body, facts)))
-                        .onErrorResume(DataBufferLimitException.class, tooBig -> tooLarge(exchange, maxBody))
+                        .onErrorResume(DataBufferLimitException.class, tooBig -> {
+                            // The rest of the body is still on its way: do not keep the connection for another request.
+                            UnreadBody.closeConnectionAfterAnswer(exchange);
+                            return tooLarge(exchange, maxBody);
+                        })
                 : chain.filter(exchange);
         return handled.doFinally(signal -> limiter.chargeTokens(caller, RequestFacts.detailsOf(exchange).totalTokens()));
     }

@@ -3,6 +3,7 @@ package dev.trident.gateway.security;
 import dev.trident.gateway.logs.RequestFacts;
 import dev.trident.gateway.web.GatewayError;
 import dev.trident.gateway.web.GatewayErrors;
+import dev.trident.gateway.web.UnreadBody;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.dao.DataAccessException;
@@ -77,6 +78,7 @@ public class ApiKeyWebFilter implements WebFilter {
 
     private Mono<Void> proceed(ServerWebExchange exchange, WebFilterChain chain, Lookup lookup) {
         if (lookup.failed()) {
+            UnreadBody.closeConnectionAfterAnswer(exchange);
             return errors.write(exchange, GatewayError.of(HttpStatus.SERVICE_UNAVAILABLE, "auth_unavailable",
                     "API keys cannot be checked right now; retry shortly"));
         }
@@ -107,6 +109,7 @@ public class ApiKeyWebFilter implements WebFilter {
     }
 
     private Mono<Void> unauthorized(ServerWebExchange exchange) {
+        UnreadBody.closeConnectionAfterAnswer(exchange);
         exchange.getResponse().getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
         return errors.write(exchange, UNAUTHORIZED);
     }

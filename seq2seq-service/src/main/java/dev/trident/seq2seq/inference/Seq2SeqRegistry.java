@@ -1,9 +1,9 @@
 package dev.trident.seq2seq.inference;
 
 import dev.trident.kernels.load.BundledModel;
-import dev.trident.kernels.load.HfConfig;
 import dev.trident.kernels.load.LoadOptions;
 import dev.trident.kernels.tokenize.HfTokenizer;
+import dev.trident.kernels.tokenize.MarianTokenizer;
 import dev.trident.kernels.tokenize.Tokenizer;
 import dev.trident.seq2seq.config.Seq2SeqSettings;
 import dev.trident.seq2seq.config.Seq2SeqSettings.ModelSpec;
@@ -38,7 +38,7 @@ public class Seq2SeqRegistry implements AutoCloseable {
     public Seq2SeqRegistry(Seq2SeqSettings settings, Environment environment) {
         String quickTrial = environment.getProperty("model");
         List<ModelSpec> specs = quickTrial != null && !quickTrial.isBlank()
-                ? List.of(new ModelSpec(null, quickTrial, null, "none", List.of(), null, 512))
+                ? List.of(new ModelSpec(null, quickTrial, null, "none", List.of(), null, 512, Seq2SeqModel.DEFAULT_MAX_BATCH_ROWS))
                 : settings.models();
         try {
             for (ModelSpec spec : specs) {
@@ -75,24 +75,15 @@ public class Seq2SeqRegistry implements AutoCloseable {
         try {
             if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
                 tokenizer = HfTokenizer.open(dir);
+            } else if (MarianTokenizer.present(dir)) {
+                tokenizer = MarianTokenizer.open(dir); // a Marian checkpoint's own source.spm/target.spm + vocab.json
             }
             return new Seq2SeqModel(id, lm, tokenizer, spec.translations(), spec.summarizePrefix(), spec.maxSourceTokens(),
-                    defaultMaxNewTokens(dir));
+                    GenerationDefaults.read(dir), spec.maxBatchRows());
         } catch (RuntimeException e) {
             lm.close();
             throw e;
         }
-    }
-
-    /** generation_config.json's {@code max_length} counts the decoder start token; HF's own default is 20. */
-    private static int defaultMaxNewTokens(Path dir) {
-        Path generation = dir.resolve("generation_config.json");
-        if (!Files.isRegularFile(generation)) {
-            return 20;
-        }
-        HfConfig config = HfConfig.read(generation);
-        Integer maxNew = config.getIntOrNull("max_new_tokens");
-        return maxNew != null ? maxNew : Math.max(1, config.getInt("max_length", 20) - 1);
     }
 
     public Seq2SeqModel get(String id) {

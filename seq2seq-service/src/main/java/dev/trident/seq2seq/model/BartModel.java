@@ -8,8 +8,10 @@ import dev.trident.kernels.blocks.Mlp;
 import dev.trident.kernels.blocks.SelfAttention;
 import dev.trident.kernels.load.WeightSource;
 import dev.trident.kernels.ops.Activation;
+import dev.trident.kernels.ops.Activations;
 import dev.trident.kernels.ops.Attention;
 import dev.trident.kernels.ops.Axpy;
+import dev.trident.kernels.ops.MatVecRows;
 import dev.trident.kernels.tensor.Tensor;
 
 /**
@@ -46,6 +48,13 @@ public final class BartModel implements Seq2SeqLm {
     private final LayerNorm[] decoderFfnNorm;
     private final Linear lmHead;                     // tied: the decoder token table; else lm_head.weight [decoder_vocab, d_model]
     private final float[] finalLogitsBias;           // final_logits_bias [1, decoder_vocab]
+    private final StepLayer[] decoderStep;           // the decoder's projections again, for the batched step
+    private final Activation activation;
+    private final Attention.Shape decoderShape;
+
+    /** One decoder layer's self-attention and feed-forward projections (same tensors) for {@link #decodeStep}. */
+    private record StepLayer(StepLinear q, StepLinear k, StepLinear v, StepLinear o, StepLinear fc1, StepLinear fc2) {
+    }
 
     public BartModel(BartConfig config, WeightSource weights, AutoCloseable weightsResource) {
         this.config = config;
@@ -55,7 +64,7 @@ public final class BartModel implements Seq2SeqLm {
         int decoderVocab = config.decoderVocabSize();
         float eps = 1e-5f; // nn.LayerNorm's default; BART and Marian do not configure it
         embedScale = config.scaleEmbedding() ? (float) Math.sqrt(d) : 1f;
-        Activation activation = Activation.fromHf(config.activationFunction());
+        activation = Activation.fromHf(config.activationFunction());
 
         Tensor decoderTable;
         if (config.shareEncoderDecoderEmbeddings()) {
@@ -102,13 +111,14 @@ public final class BartModel implements Seq2SeqLm {
         int dl = config.decoderLayers();
         int dh = config.decoderAttentionHeads();
         float decoderScale = (float) Math.pow(d / dh, -0.5);
-        Attention.Shape decoderShape = new Attention.Shape(dh, dh, d / dh, decoderScale, true, 0);
+        decoderShape = new Attention.Shape(dh, dh, d / dh, decoderScale, true, 0);
         decoderAttn = new SelfAttention[dl];
         decoderAttnNorm = new LayerNorm[dl];
         crossAttn = new CrossAttention[dl];
         crossNorm = new LayerNorm[dl];
         decoderFfn = new Mlp[dl];
         decoderFfnNorm = new LayerNorm[dl];
+        decoderStep = new StepLayer[dl];
         for (int l = 0; l < dl; l++) {
             String p = "model.decoder.layers." + l + ".";
             decoderAttn[l] = new SelfAttention(linear(weights, p + "self_attn.q_proj", d, d), linear(weights, p + "self_attn.k_proj", d, d),
@@ -116,7 +126,11 @@ public final class BartModel implements Seq2SeqLm {
             decoderAttnNorm[l] = layerNorm(weights, p + "self_attn_layer_norm", d, eps);
             crossAttn[l] = new CrossAttention(linear(weights, p + "encoder_attn.q_proj", d, d), linear(weights, p + "encoder_attn.k_proj", d, d),
                     linear(weights, p + "encoder_attn.v_proj", d, d), linear(weights, p + "encoder_attn.out_proj", d, d),
-                    dh, d / dh, decoderScale);
+                    dh, d / dh, decoderScale, weights.tensor(p + "encoder_attn.q_proj.bias", d),
+                    weights.tensor(p + "encoder_attn.out_proj.bias", d));
+            decoderStep[l] = new StepLayer(step(weights, p + "self_attn.q_proj", d, d), step(weights, p + "self_attn.k_proj", d, d),
+                    step(weights, p + "self_attn.v_proj", d, d), step(weights, p + "self_attn.out_proj", d, d),
+                    step(weights, p + "fc1", config.decoderFfnDim(), d), step(weights, p + "fc2", d, config.decoderFfnDim()));
             crossNorm[l] = layerNorm(weights, p + "encoder_attn_layer_norm", d, eps);
             decoderFfn[l] = new Mlp(linear(weights, p + "fc1", config.decoderFfnDim(), d),
                     linear(weights, p + "fc2", d, config.decoderFfnDim()), activation);
@@ -131,6 +145,10 @@ public final class BartModel implements Seq2SeqLm {
 
     private static Linear linear(WeightSource weights, String name, int out, int in) {
         return new Linear(weights.tensor(name + ".weight", out, in), weights.tensor(name + ".bias", out));
+    }
+
+    private static StepLinear step(WeightSource weights, String name, int out, int in) {
+        return StepLinear.of(weights.tensor(name + ".weight", out, in), weights.tensor(name + ".bias", out));
     }
 
     private static LayerNorm layerNorm(WeightSource weights, String name, int d, float eps) {
@@ -288,6 +306,77 @@ public final class BartModel implements Seq2SeqLm {
             Axpy.axpy(1f, finalLogitsBias, 0, logits, r * vocab, vocab);
         }
         return logits;
+    }
+
+    /**
+     * The batched decoder step: each projection reads its weights once for all {@code count} rows
+     * ({@link StepLinear}); embeddings, positions, attention and norms run row by row on each row's own position,
+     * cache and encoder, so row {@code i} equals {@code decode(new int[] {tokens[i]}, states[i], false)} bit for bit.
+     */
+    @Override
+    public synchronized void decodeStep(int[] tokens, DecoderState[] states, int count, float[] logits, int off) {
+        if (count == 1) {
+            float[] row = decode(new int[] {tokens[0]}, states[0], false);
+            System.arraycopy(row, 0, logits, off, row.length);
+            return;
+        }
+        int d = config.dModel();
+        int ff = config.decoderFfnDim();
+        float[] x = new float[count * d];
+        float[] delta = new float[count * d];
+        float[] q = new float[count * d];
+        float[] k = new float[count * d];
+        float[] v = new float[count * d];
+        float[] attended = new float[count * d];
+        float[] h = new float[count * ff];
+        int[] pos = new int[count];
+        for (int i = 0; i < count; i++) {
+            KVCache cache = states[i].cache();
+            pos[i] = cache.length();
+            cache.ensureCapacity(pos[i] + 1);
+            embed(decoderTokens, decoderPositions, decoderEmbeddingNorm, new int[] {tokens[i]}, pos[i], q, delta);
+            System.arraycopy(q, 0, x, i * d, d);
+        }
+        for (int l = 0; l < config.decoderLayers(); l++) {
+            StepLayer p = decoderStep[l];
+            p.q().forward(x, count, q);
+            p.k().forward(x, count, k);
+            p.v().forward(x, count, v);
+            for (int i = 0; i < count; i++) {
+                KVCache cache = states[i].cache();
+                System.arraycopy(k, i * d, cache.keys(l), pos[i] * d, d);
+                System.arraycopy(v, i * d, cache.values(l), pos[i] * d, d);
+                Attention.attend(decoderShape, q, i * d, 1, pos[i], cache.keys(l), cache.values(l), 0, pos[i] + 1,
+                        null, null, 0, attended, i * d);
+            }
+            p.o().forward(attended, count, delta);
+            addAndNormRows(decoderAttnNorm[l], x, delta, count, d);
+            crossAttn[l].forwardRows(x, count, states, l, delta);
+            addAndNormRows(crossNorm[l], x, delta, count, d);
+            p.fc1().forward(x, count, h);
+            for (int i = 0; i < count; i++) {
+                Activations.apply(activation, h, i * ff, h, i * ff, ff);
+            }
+            p.fc2().forward(h, count, delta);
+            addAndNormRows(decoderFfnNorm[l], x, delta, count, d);
+        }
+        for (int i = 0; i < count; i++) {
+            states[i].cache().setLength(pos[i] + 1);
+        }
+        int vocab = config.decoderVocabSize();
+        MatVecRows.matVecRows(lmHead.weight(), x, 0, count, logits, off);
+        for (int i = 0; i < count; i++) {
+            Axpy.axpy(1f, finalLogitsBias, 0, logits, off + i * vocab, vocab);
+        }
+    }
+
+    /** {@link #addAndNorm} row by row, as the one-row step does its single row. */
+    private static void addAndNormRows(LayerNorm norm, float[] x, float[] delta, int rows, int d) {
+        for (int r = 0; r < rows; r++) {
+            Axpy.axpy(1f, delta, r * d, x, r * d, d);
+        }
+        norm.forward(x, 0, rows, delta, 0);
+        System.arraycopy(delta, 0, x, 0, rows * d);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.trident.seq2seq.model;
 
 import dev.trident.kernels.blocks.Linear;
 import dev.trident.kernels.ops.Attention;
+import dev.trident.kernels.tensor.Tensor;
 
 /**
  * Decoder-to-encoder attention: queries from the decoder rows, keys and values projected once from the encoder's
@@ -14,10 +15,16 @@ final class CrossAttention {
     private final Linear value;
     private final Linear output;
     private final Attention.Shape shape;
+    private final StepLinear queryStep;
+    private final StepLinear outputStep;
     private float[] queries = new float[0];
     private float[] attended = new float[0];
 
-    CrossAttention(Linear query, Linear key, Linear value, Linear output, int heads, int headDim, float scale) {
+    /** @param queryBias, outputBias the biases of {@code query} and {@code output} (null: none), for the batched step */
+    CrossAttention(Linear query, Linear key, Linear value, Linear output, int heads, int headDim, float scale,
+                   Tensor queryBias, Tensor outputBias) {
+        this.queryStep = StepLinear.of(query.weight(), queryBias);
+        this.outputStep = StepLinear.of(output.weight(), outputBias);
         this.query = query;
         this.key = key;
         this.value = value;
@@ -52,5 +59,24 @@ final class CrossAttention {
         Attention.attend(shape, queries, 0, rows, 0, keys, values, 0, encoder.length(), encoder.keyValid(), null, 0,
                 attended, 0);
         output.forward(attended, 0, rows, out, outOff);
+    }
+
+    /**
+     * One query row for each of {@code rows} states (a batched decoder step): row {@code i} of {@code x} attends over
+     * {@code states[i]}'s encoder, bit for bit {@link #forward} of that row alone.
+     */
+    void forwardRows(float[] x, int rows, DecoderState[] states, int layer, float[] out) {
+        int width = shape.heads() * shape.headDim();
+        if (queries.length < rows * width) {
+            queries = new float[rows * width];
+            attended = new float[rows * width];
+        }
+        queryStep.forward(x, rows, queries);
+        for (int i = 0; i < rows; i++) {
+            EncoderOutput encoder = states[i].encoder();
+            Attention.attend(shape, queries, i * width, 1, 0, states[i].crossKeys(layer), states[i].crossValues(layer), 0,
+                    encoder.length(), encoder.keyValid(), null, 0, attended, i * width);
+        }
+        outputStep.forward(attended, rows, out);
     }
 }

@@ -40,6 +40,20 @@ public interface Seq2SeqLm extends AutoCloseable {
      */
     float[] decode(int[] ids, DecoderState state, boolean allRows);
 
+    /**
+     * One decoder step for each of {@code count} states (the beams of a search, the searches of several requests):
+     * {@code tokens[i]} at the next position of {@code states[i]}, its logits into row {@code i} of
+     * {@code logits[off, off + count·vocab)}. Row {@code i} is bit for bit {@code decode(new int[] {tokens[i]},
+     * states[i], false)}: batching changes the cost, never a result. The states must be distinct objects.
+     */
+    default void decodeStep(int[] tokens, DecoderState[] states, int count, float[] logits, int off) {
+        int vocab = vocabSize();
+        for (int i = 0; i < count; i++) {
+            float[] row = decode(new int[] {tokens[i]}, states[i], false);
+            System.arraycopy(row, 0, logits, off + i * vocab, vocab);
+        }
+    }
+
     @Override
     void close();
 }

@@ -9,8 +9,10 @@ import dev.trident.kernels.blocks.RmsNorm;
 import dev.trident.kernels.blocks.SelfAttention;
 import dev.trident.kernels.load.WeightSource;
 import dev.trident.kernels.ops.Activation;
+import dev.trident.kernels.ops.Activations;
 import dev.trident.kernels.ops.Attention;
 import dev.trident.kernels.ops.Axpy;
+import dev.trident.kernels.ops.MatVecRows;
 import dev.trident.kernels.tensor.Tensor;
 
 /**
@@ -42,6 +44,7 @@ public final class T5Model implements Seq2SeqLm {
     private final float[] decoderRelativeBias;        // decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight
     private final RmsNorm[] decoderAttnNorm;          // decoder.block.N.layer.0.layer_norm.weight
     private final SelfAttention[] decoderAttn;
+    private final Projections[] decoderProjections;
     private final RmsNorm[] crossNorm;                // decoder.block.N.layer.1.layer_norm.weight
     private final CrossAttention[] crossAttn;         // decoder.block.N.layer.1.EncDecAttention.q/k/v/o
     private final RmsNorm[] decoderFfNorm;            // decoder.block.N.layer.2.layer_norm.weight
@@ -50,7 +53,7 @@ public final class T5Model implements Seq2SeqLm {
     private final Linear lmHead;                      // lm_head.weight [vocab, d_model], or shared.weight when tied
 
     /** {@code wo(act(wi(x)))} or {@code wo(act(wi_0(x)) · wi_1(x))}. */
-    private record FeedForward(Mlp plain, GatedMlp gated) {
+    private record FeedForward(Mlp plain, GatedMlp gated, Linear wi, Linear wi0, Linear wi1, Linear wo, Activation act) {
         void forward(float[] x, int rows, float[] out) {
             if (plain != null) {
                 plain.forward(x, 0, rows, out, 0);
@@ -58,6 +61,28 @@ public final class T5Model implements Seq2SeqLm {
                 gated.forward(x, 0, rows, out, 0);
             }
         }
+
+        /** {@code rows} independent rows, each bit for bit {@link #forward} of that row alone, weights read once. */
+        void forwardRows(float[] x, int rows, float[] out, float[] h, float[] h2) {
+            int ff = wo.inFeatures();
+            if (plain != null) {
+                MatVecRows.matVecRows(wi.weight(), x, 0, rows, h, 0);
+                for (int r = 0; r < rows; r++) {
+                    Activations.apply(act, h, r * ff, h, r * ff, ff);
+                }
+            } else {
+                MatVecRows.matVecRows(wi0.weight(), x, 0, rows, h, 0);
+                MatVecRows.matVecRows(wi1.weight(), x, 0, rows, h2, 0);
+                for (int r = 0; r < rows; r++) {
+                    Activations.gated(act, h, r * ff, h2, r * ff, h, r * ff, ff);
+                }
+            }
+            MatVecRows.matVecRows(wo.weight(), h, 0, rows, out, 0);
+        }
+    }
+
+    /** The decoder self-attention projections, kept for the batched step. */
+    private record Projections(Linear q, Linear k, Linear v, Linear o) {
     }
 
     public T5Model(T5Config config, WeightSource weights, AutoCloseable weightsResource) {
@@ -96,6 +121,7 @@ public final class T5Model implements Seq2SeqLm {
         int dl = config.numDecoderLayers();
         decoderAttnNorm = new RmsNorm[dl];
         decoderAttn = new SelfAttention[dl];
+        decoderProjections = new Projections[dl];
         crossNorm = new RmsNorm[dl];
         crossAttn = new CrossAttention[dl];
         decoderFfNorm = new RmsNorm[dl];
@@ -103,7 +129,9 @@ public final class T5Model implements Seq2SeqLm {
         for (int l = 0; l < dl; l++) {
             String p = "decoder.block." + l + ".layer.";
             decoderAttnNorm[l] = new RmsNorm(weights.tensor(p + "0.layer_norm.weight", d), d, eps);
-            decoderAttn[l] = selfAttention(weights, p + "0.SelfAttention.", decoderShape);
+            decoderProjections[l] = projections(weights, p + "0.SelfAttention.");
+            Projections pr = decoderProjections[l];
+            decoderAttn[l] = new SelfAttention(pr.q(), pr.k(), pr.v(), pr.o(), decoderShape, null);
             crossNorm[l] = new RmsNorm(weights.tensor(p + "1.layer_norm.weight", d), d, eps);
             String c = p + "1.EncDecAttention.";
             crossAttn[l] = new CrossAttention(
@@ -111,7 +139,7 @@ public final class T5Model implements Seq2SeqLm {
                     Linear.withoutBias(weights.tensor(c + "k.weight", inner, d)),
                     Linear.withoutBias(weights.tensor(c + "v.weight", inner, d)),
                     Linear.withoutBias(weights.tensor(c + "o.weight", d, inner)),
-                    heads, config.dKv(), 1f);
+                    heads, config.dKv(), 1f, null, null);
             decoderFfNorm[l] = new RmsNorm(weights.tensor(p + "2.layer_norm.weight", d), d, eps);
             decoderFf[l] = feedForward(weights, p + "2.DenseReluDense.");
         }
@@ -120,14 +148,18 @@ public final class T5Model implements Seq2SeqLm {
     }
 
     private SelfAttention selfAttention(WeightSource weights, String p, Attention.Shape shape) {
+        Projections pr = projections(weights, p);
+        return new SelfAttention(pr.q(), pr.k(), pr.v(), pr.o(), shape, null);
+    }
+
+    private Projections projections(WeightSource weights, String p) {
         int d = config.dModel();
         int inner = config.innerDim();
-        return new SelfAttention(
+        return new Projections(
                 Linear.withoutBias(weights.tensor(p + "q.weight", inner, d)),
                 Linear.withoutBias(weights.tensor(p + "k.weight", inner, d)),
                 Linear.withoutBias(weights.tensor(p + "v.weight", inner, d)),
-                Linear.withoutBias(weights.tensor(p + "o.weight", d, inner)),
-                shape, null);
+                Linear.withoutBias(weights.tensor(p + "o.weight", d, inner)));
     }
 
     private FeedForward feedForward(WeightSource weights, String p) {
@@ -136,12 +168,12 @@ public final class T5Model implements Seq2SeqLm {
         Activation act = Activation.fromHf(config.denseActFn());
         Linear wo = Linear.withoutBias(weights.tensor(p + "wo.weight", d, ff));
         if (config.gatedAct()) {
-            return new FeedForward(null, new GatedMlp(
-                    Linear.withoutBias(weights.tensor(p + "wi_0.weight", ff, d)),
-                    Linear.withoutBias(weights.tensor(p + "wi_1.weight", ff, d)),
-                    wo, act));
+            Linear wi0 = Linear.withoutBias(weights.tensor(p + "wi_0.weight", ff, d));
+            Linear wi1 = Linear.withoutBias(weights.tensor(p + "wi_1.weight", ff, d));
+            return new FeedForward(null, new GatedMlp(wi0, wi1, wo, act), null, wi0, wi1, wo, act);
         }
-        return new FeedForward(new Mlp(Linear.withoutBias(weights.tensor(p + "wi.weight", ff, d)), wo, act), null);
+        Linear wi = Linear.withoutBias(weights.tensor(p + "wi.weight", ff, d));
+        return new FeedForward(new Mlp(wi, wo, act), null, wi, null, null, wo, act);
     }
 
     public T5Config config() {
@@ -252,6 +284,82 @@ public final class T5Model implements Seq2SeqLm {
         float[] logits = new float[outRows * config.vocabSize()];
         lmHead.forward(normed, 0, outRows, logits, 0);
         return logits;
+    }
+
+    /**
+     * The batched decoder step: every weight matrix is read once for all {@code count} rows ({@link MatVecRows}),
+     * while attention, norms and residuals run row by row on each row's own cache, position bias and encoder, so row
+     * {@code i} equals {@code decode(new int[] {tokens[i]}, states[i], false)} bit for bit.
+     */
+    @Override
+    public synchronized void decodeStep(int[] tokens, DecoderState[] states, int count, float[] logits, int off) {
+        if (count == 1) {
+            float[] row = decode(new int[] {tokens[0]}, states[0], false);
+            System.arraycopy(row, 0, logits, off, row.length);
+            return;
+        }
+        int d = config.dModel();
+        int inner = config.innerDim();
+        int ff = config.dFf();
+        int heads = config.numHeads();
+        float[] x = new float[count * d];
+        float[] normed = new float[count * d];
+        float[] delta = new float[count * d];
+        float[] q = new float[count * inner];
+        float[] k = new float[count * inner];
+        float[] v = new float[count * inner];
+        float[] attended = new float[count * inner];
+        float[] h = new float[count * ff];
+        float[] h2 = new float[count * ff];
+        int[] pos = new int[count];
+        float[][] bias = new float[count][];
+        for (int i = 0; i < count; i++) {
+            KVCache cache = states[i].cache();
+            pos[i] = cache.length();
+            cache.ensureCapacity(pos[i] + 1);
+            bias[i] = positionBias(decoderRelativeBias, 1, pos[i], false);
+        }
+        shared.lookup(tokens, 0, count, x, 0);
+        for (int l = 0; l < config.numDecoderLayers(); l++) {
+            decoderAttnNorm[l].forward(x, 0, count, normed, 0);
+            Projections p = decoderProjections[l];
+            MatVecRows.matVecRows(p.q().weight(), normed, 0, count, q, 0);
+            MatVecRows.matVecRows(p.k().weight(), normed, 0, count, k, 0);
+            MatVecRows.matVecRows(p.v().weight(), normed, 0, count, v, 0);
+            for (int i = 0; i < count; i++) {
+                KVCache cache = states[i].cache();
+                System.arraycopy(k, i * inner, cache.keys(l), pos[i] * inner, inner);
+                System.arraycopy(v, i * inner, cache.values(l), pos[i] * inner, inner);
+                Attention.attend(decoderShape, q, i * inner, 1, pos[i], cache.keys(l), cache.values(l), 0, pos[i] + 1,
+                        null, bias[i], 0, attended, i * inner);
+            }
+            MatVecRows.matVecRows(p.o().weight(), attended, 0, count, delta, 0);
+            addRows(delta, x, count, d);
+            crossNorm[l].forward(x, 0, count, normed, 0);
+            crossAttn[l].forwardRows(normed, count, states, l, delta);
+            addRows(delta, x, count, d);
+            decoderFfNorm[l].forward(x, 0, count, normed, 0);
+            decoderFf[l].forwardRows(normed, count, delta, h, h2);
+            addRows(delta, x, count, d);
+        }
+        for (int i = 0; i < count; i++) {
+            states[i].cache().setLength(pos[i] + 1);
+        }
+        decoderFinalNorm.forward(x, 0, count, normed, 0);
+        if (config.tieWordEmbeddings()) {
+            float rescale = (float) Math.pow(d, -0.5);
+            for (int i = 0; i < count * d; i++) {
+                normed[i] *= rescale;
+            }
+        }
+        MatVecRows.matVecRows(lmHead.weight(), normed, 0, count, logits, off);
+    }
+
+    /** {@code x += delta} row by row, as the one-row step adds its single row. */
+    private static void addRows(float[] delta, float[] x, int rows, int d) {
+        for (int r = 0; r < rows; r++) {
+            Axpy.axpy(1f, delta, r * d, x, r * d, d);
+        }
     }
 
     /**

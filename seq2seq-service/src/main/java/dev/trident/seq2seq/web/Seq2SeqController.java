@@ -3,6 +3,7 @@ package dev.trident.seq2seq.web;
 import dev.trident.seq2seq.config.Seq2SeqSettings.Translation;
 import dev.trident.seq2seq.inference.Seq2SeqModel;
 import dev.trident.seq2seq.inference.Seq2SeqRegistry;
+import dev.trident.seq2seq.model.DecodingOptions;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -18,8 +19,7 @@ import java.util.stream.Collectors;
 
 /**
  * {@code POST /v1/translate}, {@code /v1/summarize}, {@code /v1/text2text} and {@code GET /v1/models}. Decoding
- * options follow HF {@code generate}: {@code num_beams}, {@code max_new_tokens}, {@code length_penalty},
- * {@code early_stopping}, {@code num_return_sequences}.
+ * options follow HF {@code generate} (see {@link DecodingParameters}).
  */
 @RestController
 public class Seq2SeqController {
@@ -131,22 +131,12 @@ public class Seq2SeqController {
         if (inputs.isEmpty()) {
             throw ApiException.invalid("no inputs");
         }
-        if (request.path("do_sample").asBoolean(false) || request.path("temperature").asDouble(0) > 0) {
-            throw ApiException.invalid("sampling is not supported yet: use greedy (num_beams 1) or beam search");
-        }
-        int numBeams = request.path("num_beams").asInt(1);
-        int maxNewTokens = request.path("max_new_tokens").asInt(model.defaultMaxNewTokens());
-        int returnSequences = request.path("num_return_sequences").asInt(1);
-        if (numBeams < 1 || maxNewTokens < 1 || returnSequences < 1 || returnSequences > numBeams) {
-            throw ApiException.invalid("need num_beams >= 1, max_new_tokens >= 1 and 1 <= num_return_sequences <= num_beams");
-        }
-        double lengthPenalty = request.path("length_penalty").asDouble(1.0);
-        boolean earlyStopping = request.path("early_stopping").asBoolean(false);
+        DecodingOptions options = DecodingParameters.read(request, model.defaults(), model.eosTokenId());
         boolean returnIds = request.path("return_token_ids").asBoolean(false);
         List<Map<String, Object>> results = new ArrayList<>();
         for (int[] input : inputs) {
             long start = System.nanoTime();
-            List<Seq2SeqModel.Output> outputs = model.generate(input, numBeams, maxNewTokens, lengthPenalty, earlyStopping, returnSequences);
+            List<Seq2SeqModel.Output> outputs = model.generate(input, options);
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("text", outputs.getFirst().text());
             result.put("input_tokens", input.length);
@@ -155,18 +145,24 @@ public class Seq2SeqController {
                 result.put("input_ids", input);
                 result.put("token_ids", outputs.getFirst().ids());
             }
-            if (numBeams > 1) {
+            if (options.beams() || outputs.size() > 1) {
                 List<Map<String, Object>> sequences = new ArrayList<>();
                 for (Seq2SeqModel.Output output : outputs) {
                     Map<String, Object> sequence = new LinkedHashMap<>();
                     sequence.put("text", output.text());
-                    sequence.put("score", output.score());
+                    if (output.score() != null) {
+                        sequence.put("score", output.score());
+                    }
+                    sequence.put("output_tokens", output.ids().length);
                     if (returnIds) {
                         sequence.put("token_ids", output.ids());
                     }
                     sequences.add(sequence);
                 }
                 result.put("sequences", sequences);
+            }
+            if (options.doSample()) {
+                result.put("seed", options.seed());
             }
             result.put("time_ms", (System.nanoTime() - start) / 1e6);
             results.add(result);

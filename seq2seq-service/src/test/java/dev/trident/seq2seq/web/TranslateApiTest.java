@@ -78,6 +78,65 @@ class TranslateApiTest {
         assertThat(viaIds.path("text").asString()).isEqualTo("vingt et un");
     }
 
+    @Test
+    void decodingOptionsFollowHfGenerate() throws Exception {
+        Map<String, Object> base = Map.of("text", "three hundred thirty-eight thousand ninety", "source_lang", "en",
+                "target_lang", "fr", "return_token_ids", true);
+        JsonNode a = ok(post("/v1/translate", with(base, "do_sample", true, "temperature", 2.5, "top_k", 0, "seed", 11,
+                "num_return_sequences", 3))).path("translations").get(0);
+        JsonNode b = ok(post("/v1/translate", with(base, "do_sample", true, "temperature", 2.5, "top_k", 0, "seed", 11,
+                "num_return_sequences", 3))).path("translations").get(0);
+        assertThat(a.path("sequences")).hasSize(3);
+        assertThat(a.path("sequences")).isEqualTo(b.path("sequences"));
+        assertThat(a.path("seed").asLong()).isEqualTo(11);
+        assertThat(a.path("sequences").get(0).has("score")).isFalse();
+
+        JsonNode minNew = ok(post("/v1/translate", with(base, "min_new_tokens", 20))).path("translations").get(0);
+        assertThat(minNew.path("output_tokens").asInt()).isGreaterThanOrEqualTo(20);
+        JsonNode capped = ok(post("/v1/translate", with(base, "max_length", 4))).path("translations").get(0);
+        assertThat(capped.path("output_tokens").asInt()).isEqualTo(3);
+
+        JsonNode beams = ok(post("/v1/translate", with(base, "num_beams", 4, "num_return_sequences", 4,
+                "no_repeat_ngram_size", 2, "early_stopping", "never", "length_penalty", 0.5))).path("translations").get(0);
+        assertThat(beams.path("sequences")).hasSize(4);
+        for (JsonNode sequence : beams.path("sequences")) {
+            java.util.Set<String> bigrams = new java.util.HashSet<>();
+            int previous = 0; // the decoder start token takes part in HF's n-grams
+            for (JsonNode id : sequence.path("token_ids")) {
+                assertThat(bigrams.add(previous + "," + id.asInt())).as(sequence.toString()).isTrue();
+                previous = id.asInt();
+            }
+        }
+        double[] scores = java.util.stream.StreamSupport.stream(beams.path("sequences").spliterator(), false)
+                .mapToDouble(s -> s.path("score").asDouble()).toArray();
+        assertThat(scores).isSortedAccordingTo((x, y) -> Double.compare(y, x));
+    }
+
+    @Test
+    void badDecodingValuesAreJson400s() throws Exception {
+        Map<String, Object> base = Map.of("text", "one", "source_lang", "en", "target_lang", "fr");
+        Object[][] bad = {{"do_sample", true, "temperature", 0}, {"do_sample", true, "top_p", 1.5},
+                {"do_sample", true, "top_k", -3}, {"num_return_sequences", 2}, {"num_beams", 2, "num_return_sequences", 3},
+                {"early_stopping", "sometimes"}, {"num_beams", "four"}, {"min_new_tokens", -1}, {"max_new_tokens", 0},
+                {"no_repeat_ngram_size", 1.5}, {"do_sample", "yes"}, {"length_penalty", "long"}, {"max_length", 1},
+                {"max_new_tokens", 1_000_000}, {"num_beams", 500}};
+        for (Object[] fields : bad) {
+            HttpResponse<String> response = post("/v1/translate", with(base, fields));
+            assertThat(response.statusCode()).as(java.util.Arrays.toString(fields)).isEqualTo(400);
+            JsonNode error = json.readTree(response.body()).path("error");
+            assertThat(error.path("type").asString()).isEqualTo("invalid_request");
+            assertThat(error.path("message").asString()).as(response.body()).contains(((String) fields[fields.length - 2]));
+        }
+    }
+
+    private static Map<String, Object> with(Map<String, Object> base, Object... fields) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>(base);
+        for (int i = 0; i < fields.length; i += 2) {
+            out.put((String) fields[i], fields[i + 1]);
+        }
+        return out;
+    }
+
     private JsonNode ok(HttpResponse<String> response) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return json.readTree(response.body());

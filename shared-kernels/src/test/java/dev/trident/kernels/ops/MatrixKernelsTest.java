@@ -151,7 +151,7 @@ class MatrixKernelsTest {
         Random random = new Random(51);
         int m = 77;
         int out = 200;
-        int in = 320;
+        int in = 1024; // enough weights per row that matrix x vector splits too
         Tensor tensor = weight(type, KernelTesting.gaussian(random, out * in, 0.1), out, in);
         float[] x = KernelTesting.gaussian(random, m * in, 1.0);
         float[] one = new float[m * out];
@@ -164,6 +164,7 @@ class MatrixKernelsTest {
             MatMul.matMul(tensor, x, 0, m, one, 0);
             MatVec.matVec(tensor, x, 0, vecOne, 0);
             Parallel.setThreads(2);
+            assertThat(Parallel.splits(out, MatVec.minRowsPerChunk(in))).as("matrix x vector splits").isTrue();
             MatMul.matMul(tensor, x, 0, m, two, 0);
             MatVec.matVec(tensor, x, 0, vecTwo, 0);
         } finally {
@@ -182,7 +183,7 @@ class MatrixKernelsTest {
     void pairedRowsEqualSingleRowKernelBitwise(DType type) {
         Random random = new Random(52);
         int out = 71; // with 3 threads the chunks start at rows 0, 23, 47: odd starts shift the pairing
-        int in = 160;
+        int in = 2880; // 22 rows per chunk at least (MatVec.minRowsPerChunk), so 71 rows do split in 3
         Tensor tensor = weight(type, KernelTesting.gaussian(random, out * in, 0.1), out, in);
         float[] x = KernelTesting.gaussian(random, in, 1.0);
         float[] single = new float[out];
@@ -193,6 +194,9 @@ class MatrixKernelsTest {
         try {
             for (int threads : new int[] {1, 3}) {
                 Parallel.setThreads(threads);
+                if (threads == 3) {
+                    assertThat(Parallel.splits(out, MatVec.minRowsPerChunk(in))).as("3 chunks").isTrue();
+                }
                 float[] y = new float[out];
                 MatVec.vector(tensor, x, 0, y, 0);
                 assertThat(y).as("%d threads", threads).containsExactly(single);
