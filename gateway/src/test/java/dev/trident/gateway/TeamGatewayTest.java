@@ -215,7 +215,9 @@ class TeamGatewayTest {
         } while (status == 200 && System.nanoTime() - revokedAt < Duration.ofSeconds(10).toNanos());
         long tookMs = (System.nanoTime() - revokedAt) / 1_000_000;
         assertThat(status).isEqualTo(401);
-        assertThat(tookMs).as("revocation took effect after %d ms", tookMs).isLessThanOrEqualTo(CACHE_TTL_MS + 1000);
+        // The TTL itself is checked exactly on a fake clock (ApiKeyCacheTest); here, end to end, the time also
+        // holds the requests' own latency on a busy machine.
+        assertThat(tookMs).as("revocation took effect after %d ms", tookMs).isLessThanOrEqualTo(CACHE_TTL_MS + 3000);
     }
 
     // --- limits -------------------------------------------------------------------------------------------------
