@@ -42,3 +42,26 @@ stop_recorded() {
     fi
   fi
 }
+
+# admin_key: the gateway's admin key: TRIDENT_ADMIN_KEY, else one generated once and kept in run/admin-key (0600).
+admin_key() {
+  if [ -n "${TRIDENT_ADMIN_KEY:-}" ]; then echo "$TRIDENT_ADMIN_KEY"; return; fi
+  if [ ! -s "$RUN_DIR/admin-key" ]; then
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$RUN_DIR/admin-key")
+  fi
+  cat "$RUN_DIR/admin-key"
+}
+
+# api_key_lines PORT: what a newcomer needs to call the suite: the first API key when the gateway just created it
+# (it logs it once, on a database without keys), else how to make one with the admin API.
+api_key_lines() {
+  local port=$1 key
+  key=$(grep -m1 -o 'first API key.*Bearer [A-Za-z0-9_-]*' "$LOG_DIR/gateway.log" 2>/dev/null | grep -o 'trd_[A-Za-z0-9_-]*')
+  if [ -n "$key" ]; then
+    echo "  API key   $key  (team default; shown only at this first start: keep it)"
+    echo "            curl -H 'Authorization: Bearer $key' localhost:$port/v1/services"
+  else
+    echo "  API keys  make one: curl -H \"Authorization: Bearer \$(cat $RUN_DIR/admin-key)\" -H 'Content-Type: application/json' \\"
+    echo "              -d '{\"team\":\"default\"}' localhost:$port/admin/keys"
+  fi
+}

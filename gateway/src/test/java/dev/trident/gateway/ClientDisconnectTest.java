@@ -61,7 +61,7 @@ class ClientDisconnectTest {
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
             OutputStream out = client.getOutputStream();
             out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + GatewayClient.requiredHeaderLines()
+                    + GatewayClient.requiredHeaderLines(port)
                     + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
             out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));

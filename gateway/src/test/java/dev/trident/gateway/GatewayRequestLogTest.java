@@ -1,8 +1,10 @@
 package dev.trident.gateway;
 
 import dev.trident.gateway.logging.RequestLogWriter;
+import dev.trident.gateway.security.ApiKeyStore;
 import dev.trident.postgres.EmbeddedPostgres;
 import dev.trident.postgres.SharedEmbeddedPostgres;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -33,7 +35,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The gateway against real PostgreSQL, with every upstream stopped (nothing listens on their ports): errors are
  * JSON with a stable type, and every request — failed ones too — lands in request_log exactly once.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        // Long enough for the outage test's key to stay cached while the database is stopped.
+        properties = "trident.security.key-cache-ttl=120s")
 class GatewayRequestLogTest {
 
     private static final int STOPPED_PORT = unusedPort();
@@ -56,6 +60,16 @@ class GatewayRequestLogTest {
 
     @Autowired
     RequestLogWriter writer;
+
+    @Autowired
+    ApiKeyStore keys;
+
+    private TestKeys.Key key;
+
+    @BeforeEach
+    void aTeamKey() {
+        key = TestKeys.newTeamKey(keys, "log-test");
+    }
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -83,6 +97,8 @@ class GatewayRequestLogTest {
         assertThat((Long) row.get("request_bytes")).isEqualTo(17L);
         assertThat((Long) row.get("response_bytes")).isEqualTo(response.body().getBytes().length);
         assertThat(row.get("client_address")).isEqualTo("127.0.0.1");
+        assertThat(row.get("team")).isEqualTo(key.team());
+        assertThat(row.get("key_id")).isEqualTo(key.id());
     }
 
     @Test
@@ -129,7 +145,8 @@ class GatewayRequestLogTest {
 
     @Test
     void generatesARequestIdWhenTheClientSendsNoneOrAnUnusableOne() throws Exception {
-        HttpResponse<String> none = http.send(HttpRequest.newBuilder(uri("/v1/nowhere")).GET().build(),
+        HttpResponse<String> none = http.send(HttpRequest.newBuilder(uri("/v1/nowhere"))
+                        .header("Authorization", key.bearer()).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         String generated = none.headers().firstValue("X-Request-Id").orElseThrow();
         assertThat(UUID.fromString(generated)).isNotNull();
@@ -144,6 +161,8 @@ class GatewayRequestLogTest {
         EmbeddedPostgres postgres = SharedEmbeddedPostgres.only().orElse(null);
         assumeTrue(postgres != null, "needs the embedded PostgreSQL (TRIDENT_DB_URL names an external server)");
         List<String> ids = new ArrayList<>();
+        // The key's lookup is cached, so requests keep being served while the database is away.
+        assertThat(post("/v1/tasks/juggle", "{}", "outage-warm-" + UUID.randomUUID()).statusCode()).isEqualTo(400);
         postgres.stop();
         try {
             for (int i = 0; i < 5; i++) {
@@ -152,13 +171,22 @@ class GatewayRequestLogTest {
                 // The request itself is unaffected by the database being away.
                 assertThat(post("/v1/tasks/juggle", "{}", requestId).statusCode()).isEqualTo(400);
             }
+            // A key that is not cached cannot be checked: 503, not a 401 that would call a valid key invalid.
+            String uncheckedId = "outage-unchecked-" + UUID.randomUUID();
+            HttpResponse<String> unchecked = http.send(HttpRequest.newBuilder(uri("/v1/tasks/juggle"))
+                    .header("Authorization", "Bearer trd_not-cached-" + UUID.randomUUID())
+                    .header("X-Request-Id", uncheckedId).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(unchecked.statusCode()).isEqualTo(503);
+            assertThat(json.readTree(unchecked.body()).path("error").path("type").asString()).isEqualTo("auth_unavailable");
+            ids.add(uncheckedId);
             awaitPendingAtLeast(ids.size());
         } finally {
             postgres.restart();
         }
         RequestLogRows rows = new RequestLogRows(jdbc);
         for (String id : ids) {
-            assertThat(rows.awaitOne(id, Duration.ofSeconds(30)).get("status")).isEqualTo(400);
+            assertThat(rows.awaitOne(id, Duration.ofSeconds(30)).get("status")).isEqualTo(id.contains("unchecked") ? 503 : 400);
         }
     }
 
@@ -174,6 +202,7 @@ class GatewayRequestLogTest {
         return http.send(HttpRequest.newBuilder(uri(path))
                         .header("Content-Type", "application/json")
                         .header("X-Request-Id", requestId)
+                        .header("Authorization", key.bearer())
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

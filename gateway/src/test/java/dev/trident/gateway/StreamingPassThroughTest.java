@@ -3,6 +3,8 @@ package dev.trident.gateway;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import dev.trident.gateway.security.ApiKeyStore;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -47,11 +49,15 @@ class StreamingPassThroughTest {
     @LocalServerPort
     int port;
 
+    @Autowired
+    ApiKeyStore keys;
+
     @Test
     void firstEventArrivesBeforeTheUpstreamFinishes() throws Exception {
         HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                         .header("Content-Type", "application/json")
+                        .header("Authorization", TestKeys.newTeamKey(keys, "stream-test").bearer())
                         .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true}")).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(response.statusCode()).isEqualTo(200);

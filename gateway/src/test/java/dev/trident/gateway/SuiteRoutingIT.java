@@ -1,8 +1,7 @@
 package dev.trident.gateway;
 
-import dev.trident.postgres.EmbeddedPostgres;
-import dev.trident.postgres.SharedEmbeddedPostgres;
-import org.junit.jupiter.api.AfterAll;
+import dev.trident.gateway.security.ApiKeyStore;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,35 +36,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SuiteRoutingIT {
 
-    private static final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+    private static Map<String, ServiceProcess> services;
 
     @DynamicPropertySource
-    static synchronized void startTheServices(DynamicPropertyRegistry registry) throws Exception {
-        if (services.isEmpty()) {
-            Map<String, String> environment = new LinkedHashMap<>();
-            String external = System.getenv("TRIDENT_DB_URL");
-            if (external == null || external.isBlank()) {
-                // The same server this JVM's gateway context will use (same data directory, so the same instance).
-                EmbeddedPostgres postgres = SharedEmbeddedPostgres.obtain(new EmbeddedPostgres.Settings(
-                        Path.of(System.getProperty("trident.db.embedded.data-dir", "target/it-pgdata")), 0,
-                        Boolean.parseBoolean(System.getProperty("trident.db.embedded.ephemeral", "true"))));
-                environment.put("TRIDENT_DB_URL", postgres.jdbcUrl());
-            }
-            for (String name : List.of("encoder", "decoder", "seq2seq")) {
-                services.put(name, ServiceProcess.start(name, environment));
-            }
-            for (ServiceProcess service : services.values()) {
-                service.awaitHealthy(Duration.ofSeconds(180));
-            }
-        }
-        services.forEach((name, service) -> registry.add("trident.services." + name + ".url", () -> service.url().toString()));
-    }
-
-    @AfterAll
-    static void stopTheServices() throws InterruptedException {
-        for (ServiceProcess service : services.values()) {
-            service.close();
-        }
+    static void startTheServices(DynamicPropertyRegistry registry) throws Exception {
+        services = SuiteServices.obtain();
+        SuiteServices.register(registry);
     }
 
     @LocalServerPort
@@ -77,6 +52,16 @@ class SuiteRoutingIT {
 
     @Autowired
     ObjectMapper json;
+
+    @Autowired
+    ApiKeyStore keys;
+
+    private TestKeys.Key key;
+
+    @BeforeEach
+    void aTeamKey() {
+        key = TestKeys.newTeamKey(keys, "suite");
+    }
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -156,6 +141,23 @@ class SuiteRoutingIT {
     }
 
     @Test
+    @Order(3)
+    void batchJobsThroughTheGatewayBelongToTheCallersTeam() throws Exception {
+        HttpResponse<String> submitted = send("POST", "/v1/batches",
+                "{\"task\":\"embed\",\"inputs\":[\"one\",\"two\"]}", "it-" + UUID.randomUUID());
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        String id = json.readTree(submitted.body()).path("id").asString();
+        assertThat(send("GET", "/v1/batches/" + id, null, "it-" + UUID.randomUUID()).statusCode()).isEqualTo(200);
+
+        TestKeys.Key other = TestKeys.newTeamKey(keys, "suite-other");
+        HttpResponse<String> asOther = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/batches/" + id))
+                .header("Authorization", other.bearer()).header("X-Trident-Team", key.team()).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(asOther.statusCode()).as(asOther.body()).isEqualTo(404);
+        assertThat(json.readTree(asOther.body()).path("error").path("type").asString()).isEqualTo("batch_not_found");
+    }
+
+    @Test
     @Order(4)
     void aStoppedServiceGivesTheJson503AndItsRow() throws Exception {
         ServiceProcess seq2seq = services.get("seq2seq");
@@ -181,6 +183,7 @@ class SuiteRoutingIT {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("X-Request-Id", requestId)
                 .header("Content-Type", "application/json")
+                .header("Authorization", key.bearer())
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }

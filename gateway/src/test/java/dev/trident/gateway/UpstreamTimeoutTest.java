@@ -1,6 +1,7 @@
 package dev.trident.gateway;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.trident.gateway.security.ApiKeyStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -27,9 +28,13 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** An upstream that accepts the request but does not answer in time gives the JSON 504 and its row. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "spring.cloud.gateway.server.webflux.httpclient.response-timeout=700ms")
+/**
+ * An upstream that accepts the request but does not answer in time gives the JSON 504 and its row, after the
+ * timeout of its route: a route's own entry in trident.limits.upstream-timeouts wins over its service's.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "trident.limits.upstream-timeouts.encoder=2500ms",
+        "trident.limits.upstream-timeouts.encoder-classify=500ms"})
 class UpstreamTimeoutTest {
 
     private static final CountDownLatch release = new CountDownLatch(1);
@@ -55,16 +60,18 @@ class UpstreamTimeoutTest {
     @Autowired
     ObjectMapper json;
 
+    @Autowired
+    ApiKeyStore keys;
+
     @Test
-    void slowUpstreamGivesJson504AndItsRow() throws Exception {
+    void slowUpstreamGivesJson504AfterItsRoutesTimeoutAndItsRow() throws Exception {
         String requestId = "timeout-" + UUID.randomUUID();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/classify"))
-                        .header("Content-Type", "application/json").header("X-Request-Id", requestId)
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\":\"x\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        long start = System.nanoTime();
+        HttpResponse<String> response = post("/v1/classify", requestId);
+        Duration waited = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(waited).isGreaterThanOrEqualTo(Duration.ofMillis(500)).isLessThan(Duration.ofMillis(2500));
         JsonNode error = json.readTree(response.body()).path("error");
         assertThat(error.path("type").asString()).isEqualTo("upstream_timeout");
         assertThat(error.path("service").asString()).isEqualTo("encoder");
@@ -72,6 +79,28 @@ class UpstreamTimeoutTest {
         assertThat(row.get("status")).isEqualTo(504);
         assertThat(row.get("error_type")).isEqualTo("upstream_timeout");
         assertThat(row.get("route_id")).isEqualTo("encoder-classify");
+    }
+
+    @Test
+    void aRouteWithoutItsOwnTimeoutTakesItsServices() throws Exception {
+        String requestId = "timeout-" + UUID.randomUUID();
+        long start = System.nanoTime();
+        HttpResponse<String> response = post("/v1/ner", requestId);
+        Duration waited = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(waited).isGreaterThanOrEqualTo(Duration.ofMillis(2500));
+        assertThat(new RequestLogRows(jdbc).awaitOne(requestId, Duration.ofSeconds(10)).get("error_type"))
+                .isEqualTo("upstream_timeout");
+    }
+
+    private HttpResponse<String> post(String path, String requestId) throws Exception {
+        return HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Content-Type", "application/json").header("X-Request-Id", requestId)
+                        .header("Authorization", TestKeys.newTeamKey(keys, "timeout-test").bearer())
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\":\"x\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpServer startSilentUpstream() {

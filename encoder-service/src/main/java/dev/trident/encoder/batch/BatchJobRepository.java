@@ -42,10 +42,15 @@ public class BatchJobRepository {
 
     /** Stores a new job, its inputs and its chunks together; on any failure nothing of it remains. */
     public void create(UUID id, BatchTask task, String model, String parametersJson, List<String> inputs, int chunkSize) {
+        create(id, null, task, model, parametersJson, inputs, chunkSize);
+    }
+
+    /** As above, owned by {@code team} (null: no team). */
+    public void create(UUID id, String team, BatchTask task, String model, String parametersJson, List<String> inputs, int chunkSize) {
         transaction.executeWithoutResult(status -> {
             jdbc.update("""
-                    INSERT INTO batch_job (id, task, model, parameters, status, total_items, chunk_size)
-                    VALUES (?, ?, ?, ?::jsonb, 'queued', ?, ?)""", id, task.wireName, model, parametersJson, inputs.size(), chunkSize);
+                    INSERT INTO batch_job (id, team, task, model, parameters, status, total_items, chunk_size)
+                    VALUES (?, ?, ?, ?, ?::jsonb, 'queued', ?, ?)""", id, team, task.wireName, model, parametersJson, inputs.size(), chunkSize);
             for (int from = 0; from < inputs.size(); from += INSERT_SLICE) {
                 int start = from;
                 List<String> slice = inputs.subList(from, Math.min(inputs.size(), from + INSERT_SLICE));
@@ -73,6 +78,12 @@ public class BatchJobRepository {
 
     public Optional<BatchJobView> find(UUID id) {
         return jdbc.query("SELECT * FROM batch_job WHERE id = ?", JOB, id).stream().findFirst();
+    }
+
+    /** The job if it belongs to {@code team}; any job when {@code team} is null (a call that did not come through the gateway). */
+    public Optional<BatchJobView> find(UUID id, String team) {
+        return team == null ? find(id)
+                : jdbc.query("SELECT * FROM batch_job WHERE id = ? AND team = ?", JOB, id, team).stream().findFirst();
     }
 
     /**

@@ -30,6 +30,14 @@ public class BatchJobService {
 
     /** Validates everything that can be known up front, then stores the job whole (or not at all). */
     public BatchJobView submit(String taskName, String model, JsonNode parameters, List<String> inputs) {
+        return submit(null, taskName, model, parameters, inputs);
+    }
+
+    /**
+     * As above, for {@code team} (the gateway's {@code X-Trident-Team}); a job with a team is visible only to that
+     * team. Null: a call from inside the deployment, which sees every job.
+     */
+    public BatchJobView submit(String team, String taskName, String model, JsonNode parameters, List<String> inputs) {
         if (taskName == null) {
             throw ApiException.badRequest("invalid_request", "'task' is required; known tasks: " + BatchTask.known());
         }
@@ -69,25 +77,43 @@ public class BatchJobService {
             throw ApiException.badRequest("invalid_request", e.getMessage());
         }
         UUID id = UUID.randomUUID();
-        jobs.create(id, task, model, json.writeValueAsString(params), inputs, settings.chunkSize());
+        jobs.create(id, team, task, model, json.writeValueAsString(params), inputs, settings.chunkSize());
         return get(id);
     }
 
     public BatchJobView get(UUID id) {
-        return jobs.find(id).orElseThrow(() -> notFound(id));
+        return get(id, null);
+    }
+
+    /** The job, if {@code team} may see it (another team's job is "not found", as if it did not exist). */
+    public BatchJobView get(UUID id, String team) {
+        return jobs.find(id, team).orElseThrow(() -> notFound(id));
     }
 
     public BatchJobView cancel(UUID id) {
+        return cancel(id, null);
+    }
+
+    public BatchJobView cancel(UUID id, String team) {
+        get(id, team);
         return jobs.cancel(id).orElseThrow(() -> notFound(id));
     }
 
     public List<BatchResultRow> results(UUID id, int offset, int limit) {
-        get(id);
+        return results(id, null, offset, limit);
+    }
+
+    public List<BatchResultRow> results(UUID id, String team, int offset, int limit) {
+        get(id, team);
         return jobs.results(id, offset, limit);
     }
 
     public void streamResults(UUID id, java.util.function.Consumer<BatchResultRow> consumer) {
-        get(id);
+        streamResults(id, null, consumer);
+    }
+
+    public void streamResults(UUID id, String team, java.util.function.Consumer<BatchResultRow> consumer) {
+        get(id, team);
         jobs.streamResults(id, consumer);
     }
 

@@ -11,6 +11,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
@@ -35,11 +36,14 @@ import java.util.UUID;
 /**
  * Durable batch jobs: {@code POST /v1/batches} (inputs as a JSON array, or an uploaded JSONL file),
  * {@code GET /v1/batches/{id}} (status, progress, counts, timings), {@code GET /v1/batches/{id}/results} (paged JSON,
- * or all of it streamed as JSONL), {@code DELETE /v1/batches/{id}} (cancel).
+ * or all of it streamed as JSONL), {@code DELETE /v1/batches/{id}} (cancel). Through the gateway, jobs belong to the
+ * caller's team ({@code X-Trident-Team}) and other teams' jobs are "not found".
  */
 @RestController
 public class BatchController {
 
+    /** Set by the gateway from the caller's API key (clients' own values are stripped there). */
+    static final String TEAM_HEADER = "X-Trident-Team";
     static final MediaType JSONL = MediaType.parseMediaType("application/x-ndjson");
     private static final int MAX_PAGE = 1000;
 
@@ -53,7 +57,7 @@ public class BatchController {
 
     /** {@code {"task": "classify", "model": "...", "inputs": ["...", {"text": "..."}], "parameters": {...}}}. */
     @PostMapping(path = "/v1/batches", consumes = MediaType.APPLICATION_JSON_VALUE)
-    public ResponseEntity<Map<String, Object>> submit(@RequestBody JsonNode body) {
+    public ResponseEntity<Map<String, Object>> submit(@RequestBody JsonNode body, @RequestHeader(name = TEAM_HEADER, required = false) String team) {
         if (!body.isObject()) {
             throw ApiException.badRequest("invalid_request", "request body must be a JSON object");
         }
@@ -65,7 +69,7 @@ public class BatchController {
         for (int i = 0; i < inputs.size(); i++) {
             texts.add(textOf(inputs.get(i), "input " + i));
         }
-        BatchJobView job = batches.submit(stringOrNull(body, "task"), stringOrNull(body, "model"), body.get("parameters"), texts);
+        BatchJobView job = batches.submit(team, stringOrNull(body, "task"), stringOrNull(body, "model"), body.get("parameters"), texts);
         return ResponseEntity.status(HttpStatus.ACCEPTED).body(job.toJson());
     }
 
@@ -74,7 +78,8 @@ public class BatchController {
     public ResponseEntity<Map<String, Object>> upload(@RequestPart("file") MultipartFile file,
                                                       @RequestParam("task") String task,
                                                       @RequestParam(name = "model", required = false) String model,
-                                                      @RequestParam(name = "parameters", required = false) String parameters) throws IOException {
+                                                      @RequestParam(name = "parameters", required = false) String parameters,
+                                                      @RequestHeader(name = TEAM_HEADER, required = false) String team) throws IOException {
         List<String> texts = new ArrayList<>();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(file.getInputStream(), StandardCharsets.UTF_8))) {
             int number = 0;
@@ -87,30 +92,31 @@ public class BatchController {
             }
         }
         JsonNode params = parameters == null || parameters.isBlank() ? null : parse(parameters, "'parameters'");
-        return ResponseEntity.status(HttpStatus.ACCEPTED).body(batches.submit(task, model, params, texts).toJson());
+        return ResponseEntity.status(HttpStatus.ACCEPTED).body(batches.submit(team, task, model, params, texts).toJson());
     }
 
     @GetMapping("/v1/batches/{id}")
-    public Map<String, Object> status(@PathVariable String id) {
-        return batches.get(uuid(id)).toJson();
+    public Map<String, Object> status(@PathVariable String id, @RequestHeader(name = TEAM_HEADER, required = false) String team) {
+        return batches.get(uuid(id), team).toJson();
     }
 
     @DeleteMapping("/v1/batches/{id}")
-    public Map<String, Object> cancel(@PathVariable String id) {
-        return batches.cancel(uuid(id)).toJson();
+    public Map<String, Object> cancel(@PathVariable String id, @RequestHeader(name = TEAM_HEADER, required = false) String team) {
+        return batches.cancel(uuid(id), team).toJson();
     }
 
     /** A page of results, in input order. */
     @GetMapping("/v1/batches/{id}/results")
     public Map<String, Object> results(@PathVariable String id,
                                        @RequestParam(defaultValue = "0") int offset,
-                                       @RequestParam(defaultValue = "100") int limit) {
+                                       @RequestParam(defaultValue = "100") int limit,
+                                       @RequestHeader(name = TEAM_HEADER, required = false) String team) {
         UUID job = uuid(id);
         if (offset < 0 || limit < 1 || limit > MAX_PAGE) {
             throw ApiException.badRequest("invalid_request", "offset must be >= 0 and limit between 1 and " + MAX_PAGE);
         }
-        BatchJobView view = batches.get(job);
-        List<Map<String, Object>> data = batches.results(job, offset, limit).stream().map(this::toJson).toList();
+        BatchJobView view = batches.get(job, team);
+        List<Map<String, Object>> data = batches.results(job, team, offset, limit).stream().map(this::toJson).toList();
         Map<String, Object> page = new LinkedHashMap<>();
         page.put("object", "list");
         page.put("batch_id", job.toString());
@@ -125,17 +131,17 @@ public class BatchController {
 
     /** Every result, one JSON object per line, streamed from the database ({@code ?format=jsonl}). */
     @GetMapping(path = "/v1/batches/{id}/results", params = "format=jsonl")
-    public ResponseEntity<StreamingResponseBody> resultsAsJsonl(@PathVariable String id) {
+    public ResponseEntity<StreamingResponseBody> resultsAsJsonl(@PathVariable String id, @RequestHeader(name = TEAM_HEADER, required = false) String team) {
         UUID job = uuid(id);
-        BatchJobView view = batches.get(job);
-        StreamingResponseBody stream = out -> batches.streamResults(job, row -> writeLine(out, row));
+        BatchJobView view = batches.get(job, team);
+        StreamingResponseBody stream = out -> batches.streamResults(job, team, row -> writeLine(out, row));
         return ResponseEntity.ok().contentType(JSONL).header("X-Batch-Status", view.status()).body(stream);
     }
 
     /** The same, chosen by {@code Accept: application/x-ndjson}. */
     @GetMapping(path = "/v1/batches/{id}/results", produces = "application/x-ndjson")
-    public ResponseEntity<StreamingResponseBody> resultsAsNdjson(@PathVariable String id) {
-        return resultsAsJsonl(id);
+    public ResponseEntity<StreamingResponseBody> resultsAsNdjson(@PathVariable String id, @RequestHeader(name = TEAM_HEADER, required = false) String team) {
+        return resultsAsJsonl(id, team);
     }
 
     private Map<String, Object> toJson(BatchResultRow row) {

@@ -222,6 +222,32 @@ class BatchJobsTest {
         }
     }
 
+    @Test
+    void aTeamSeesOnlyItsOwnJobs() throws Exception {
+        HttpResponse<String> submitted = send(HttpRequest.newBuilder(uri("/v1/batches"))
+                .header("Content-Type", "application/json").header("X-Trident-Team", "team-a")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"task\":\"classify\",\"inputs\":[\"one\",\"two\"]}")));
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        UUID id = UUID.fromString(json.readTree(submitted.body()).path("id").asString());
+        assertThat(jdbc.queryForObject("SELECT team FROM batch_job WHERE id = ?", String.class, id)).isEqualTo("team-a");
+
+        for (String path : List.of("/v1/batches/" + id, "/v1/batches/" + id + "/results", "/v1/batches/" + id + "/results?format=jsonl")) {
+            HttpResponse<String> own = send(HttpRequest.newBuilder(uri(path)).header("X-Trident-Team", "team-a").GET());
+            assertThat(own.statusCode()).as(path).isEqualTo(200);
+            HttpResponse<String> other = send(HttpRequest.newBuilder(uri(path)).header("X-Trident-Team", "team-b").GET());
+            assertError(other, 404, "batch_not_found");
+        }
+        HttpResponse<String> cancelByOther = send(HttpRequest.newBuilder(uri("/v1/batches/" + id))
+                .header("X-Trident-Team", "team-b").DELETE());
+        assertError(cancelByOther, 404, "batch_not_found");
+        assertThat(status(id).path("status").asString()).as("untouched by the other team").isEqualTo("queued");
+        // Its own team may cancel it (which also keeps this job from being claimed by the other tests' replicas).
+        HttpResponse<String> cancelled = send(HttpRequest.newBuilder(uri("/v1/batches/" + id))
+                .header("X-Trident-Team", "team-a").DELETE());
+        assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+        assertThat(status(id).path("status").asString()).isEqualTo("cancelled");
+    }
+
     private UUID submit(List<String> inputs) throws Exception {
         HttpResponse<String> response = post(json.writeValueAsString(java.util.Map.of("task", "classify", "inputs", inputs)));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(202);

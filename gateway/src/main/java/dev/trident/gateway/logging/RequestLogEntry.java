@@ -1,5 +1,7 @@
 package dev.trident.gateway.logging;
 
+import dev.trident.gateway.logs.RequestDetails;
+
 import java.time.Instant;
 
 /** One request through the gateway, as stored in {@code request_log}. Nullable fields are unknown or not applicable. */
@@ -17,5 +19,10 @@ public record RequestLogEntry(
         long requestBytes,
         long responseBytes,
         String clientAddress,
-        String errorType) {
+        String errorType,
+        RequestDetails details) {
+
+    public RequestLogEntry {
+        details = details == null ? RequestDetails.NONE : details;
+    }
 }

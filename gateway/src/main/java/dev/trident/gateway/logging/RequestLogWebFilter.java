@@ -1,6 +1,7 @@
 package dev.trident.gateway.logging;
 
 import dev.trident.gateway.config.RequestLogSettings;
+import dev.trident.gateway.logs.RequestFacts;
 import dev.trident.gateway.web.GatewayError;
 import dev.trident.gateway.web.GatewayErrors;
 import org.reactivestreams.Publisher;
@@ -108,7 +109,8 @@ public class RequestLogWebFilter implements WebFilter {
                 request.bytes(),
                 response.bytes.get(),
                 client == null ? null : client.getAddress() == null ? client.getHostString() : client.getAddress().getHostAddress(),
-                errorType);
+                errorType,
+                RequestFacts.detailsOf(exchange));
     }
 
     private static String requestIdOf(ServerHttpRequest request) {

@@ -1,6 +1,7 @@
 package dev.trident.gateway.logging;
 
 import dev.trident.gateway.config.RequestLogSettings;
+import dev.trident.gateway.logs.RequestDetails;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,6 +13,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -35,8 +37,10 @@ public class RequestLogWriter implements SmartLifecycle {
 
     private static final String INSERT = """
             INSERT INTO request_log (received_at, request_id, method, path, task, route_id, service, upstream_uri,
-                                     status, latency_ms, request_bytes, response_bytes, client_address, error_type)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+                                     status, latency_ms, request_bytes, response_bytes, client_address, error_type,
+                                     team, key_id, session_id, model, prompt_tokens, completion_tokens, cached_tokens,
+                                     finish_reason, request_body, response_body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
     private final JdbcTemplate jdbc;
     private final RequestLogSettings settings;
@@ -161,6 +165,17 @@ public class RequestLogWriter implements SmartLifecycle {
                 ps.setLong(12, e.responseBytes());
                 ps.setString(13, e.clientAddress());
                 ps.setString(14, e.errorType());
+                RequestDetails d = e.details();
+                ps.setString(15, d.team());
+                ps.setString(16, d.keyId());
+                ps.setString(17, d.sessionId());
+                ps.setString(18, d.model());
+                ps.setObject(19, d.promptTokens(), Types.INTEGER);
+                ps.setObject(20, d.completionTokens(), Types.INTEGER);
+                ps.setObject(21, d.cachedTokens(), Types.INTEGER);
+                ps.setString(22, d.finishReason());
+                ps.setString(23, d.requestBody());
+                ps.setString(24, d.responseBody());
             });
             written.increment(batch.size());
             batch.clear();

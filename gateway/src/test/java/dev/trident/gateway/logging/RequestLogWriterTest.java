@@ -33,6 +33,6 @@ class RequestLogWriterTest {
 
     private static RequestLogEntry entry(String requestId) {
         return new RequestLogEntry(Instant.now(), requestId, "GET", "/x", null, null, null, null, 200, 1.0, 0, 0,
-                "127.0.0.1", null);
+                "127.0.0.1", null, null);
     }
 }
