@@ -7,6 +7,7 @@ import dev.trident.kernels.tokenize.MarianTokenizer;
 import dev.trident.kernels.tokenize.Tokenizer;
 import dev.trident.seq2seq.config.Seq2SeqSettings;
 import dev.trident.seq2seq.config.Seq2SeqSettings.ModelSpec;
+import dev.trident.seq2seq.config.Seq2SeqSettings.Translation;
 import dev.trident.seq2seq.model.Seq2SeqLm;
 import dev.trident.seq2seq.model.Seq2SeqLms;
 import dev.trident.seq2seq.web.ApiException;
@@ -78,7 +79,10 @@ public class Seq2SeqRegistry implements AutoCloseable {
             } else if (MarianTokenizer.present(dir)) {
                 tokenizer = MarianTokenizer.open(dir); // a Marian checkpoint's own source.spm/target.spm + vocab.json
             }
-            return new Seq2SeqModel(id, lm, tokenizer, spec.translations(), spec.summarizePrefix(), spec.maxSourceTokens(),
+            ModelTasks named = ModelTasks.read(dir); // what the checkpoint says, where the YAML says nothing
+            List<Translation> translations = spec.translations().isEmpty() ? named.translations() : spec.translations();
+            String summarizePrefix = spec.summarizePrefix() != null ? spec.summarizePrefix() : named.summarizePrefix();
+            return new Seq2SeqModel(id, lm, tokenizer, translations, summarizePrefix, spec.maxSourceTokens(),
                     GenerationDefaults.read(dir), spec.maxBatchRows(), serving);
         } catch (RuntimeException e) {
             lm.close();

@@ -81,13 +81,24 @@ public final class Attention {
             throw new IllegalArgumentException("key mask has " + keyValid.length + " flags for " + kvLen + " keys");
         }
         int items = qLen * shape.heads();
-        if (!Parallel.splits(items, 4)) {
+        int minItems = minItemsPerChunk(kvLen, shape.headDim());
+        if (!Parallel.splits(items, minItems)) {
             attendItems(scalar, shape, q, qOff, qLen, qPos0, k, v, kvOff, kvLen, keyValid, bias, biasOff, out, outOff,
                     0, items);
             return;
         }
-        Parallel.forRange(items, 4, (start, end) -> attendItems(scalar, shape, q, qOff, qLen, qPos0, k, v, kvOff, kvLen,
+        Parallel.forRange(items, minItems, (start, end) -> attendItems(scalar, shape, q, qOff, qLen, qPos0, k, v, kvOff, kvLen,
                 keyValid, bias, biasOff, out, outOff, start, end));
+    }
+
+    /**
+     * (query, head) items a thread chunk needs so that it does at least 64K multiply-adds (scores and values: about
+     * {@code 2·kvLen·headDim} each), and 4 items: handing work to a parked pool thread costs tens of microseconds, so
+     * the heads of a short decode step (a stories260K step is microseconds of attention) stay on the calling thread.
+     */
+    static int minItemsPerChunk(int kvLen, int headDim) {
+        long perItem = Math.max(1L, 2L * kvLen * headDim);
+        return (int) Math.max(4, Math.min(Integer.MAX_VALUE, (1L << 16) / perItem));
     }
 
     /** (query, head) pairs {@code [start, end)}, item = query · heads + head. */

@@ -167,6 +167,8 @@ class AttentionTest {
             Parallel.setThreads(1);
             Attention.attend(shape, q, 0, len, 0, k, v, 0, len, null, null, 0, one, 0);
             Parallel.setThreads(2);
+            assertThat(Parallel.splits(len * shape.heads(), Attention.minItemsPerChunk(len, shape.headDim())))
+                    .as("the items split on 2 threads").isTrue();
             Attention.attend(shape, q, 0, len, 0, k, v, 0, len, null, null, 0, two, 0);
         } finally {
             Parallel.setThreads(saved);
