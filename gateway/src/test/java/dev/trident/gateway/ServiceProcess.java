@@ -45,9 +45,11 @@ final class ServiceProcess implements AutoCloseable {
         int port = freePort();
         Path log = Path.of("target", "it-logs", logName + ".log");
         Files.createDirectories(log.getParent());
+        // Not -XX:TieredStopAtLevel=1 for a faster start: without C2 the Vector API is not compiled to vector
+        // instructions, and a real model's forward pass becomes a hundred times slower.
         ProcessBuilder builder = new ProcessBuilder(List.of(
                 System.getProperty("trident.it.java", "java"),
-                "--add-modules", "jdk.incubator.vector", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "--add-modules", "jdk.incubator.vector", "-Xshare:auto",
                 "-jar", jar.toString(), "--server.port=" + port))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());

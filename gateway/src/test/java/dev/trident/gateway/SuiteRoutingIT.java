@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The gateway in front of the three real services, each its own process from its executable jar, all on one real
  * PostgreSQL: every route reaches its service, /v1/services sees four healthy apps, and a stopped service gives
- * the 503 JSON error — each request with its request_log row.
+ * the 503 JSON error and, once its failures outweigh its successes, 503 circuit_open — each request with its
+ * request_log row.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -177,6 +178,35 @@ class SuiteRoutingIT {
         for (JsonNode app : json.readTree(listing.body()).path("services")) {
             assertThat(app.path("status").asString()).isEqualTo(app.path("name").asString().equals("seq2seq") ? "DOWN" : "UP");
         }
+    }
+
+    @Test
+    @Order(5)
+    void failuresOfTheStoppedServiceOpenItsCircuitAndTheOthersStayReachable() throws Exception {
+        // The breaker's window (trident.limits.circuit-breaker: 20 calls, at least 5, 50 %) still holds the
+        // successful seq2seq calls of the tests before; enough failures outweigh them.
+        HttpResponse<String> response = null;
+        String requestId = null;
+        for (int attempt = 0; attempt < 25; attempt++) {
+            requestId = "it-" + UUID.randomUUID();
+            response = send("POST", "/v1/translate", "{\"text\":\"one\"}", requestId);
+            assertThat(response.statusCode()).isEqualTo(503);
+            if (json.readTree(response.body()).path("error").path("type").asString().equals("circuit_open")) {
+                break;
+            }
+        }
+        JsonNode error = json.readTree(response.body()).path("error");
+        assertThat(error.path("type").asString()).isEqualTo("circuit_open");
+        assertThat(error.path("service").asString()).isEqualTo("seq2seq");
+        assertThat(response.headers().firstValue("Retry-After")).contains("10");
+        Map<String, Object> row = new RequestLogRows(jdbc).awaitOne(requestId, Duration.ofSeconds(10));
+        assertThat(row.get("status")).isEqualTo(503);
+        assertThat(row.get("error_type")).isEqualTo("circuit_open");
+        assertThat(row.get("service")).isEqualTo("seq2seq");
+
+        // Each service has its own breaker.
+        HttpResponse<String> embedded = send("POST", "/embed", "{\"inputs\":\"still here\"}", "it-" + UUID.randomUUID());
+        assertThat(embedded.statusCode()).as(embedded.body()).isEqualTo(200);
     }
 
     private HttpResponse<String> send(String method, String path, String body, String requestId) throws Exception {
