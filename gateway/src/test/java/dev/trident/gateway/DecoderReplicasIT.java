@@ -78,8 +78,9 @@ class DecoderReplicasIT {
 
     @AfterAll
     static void stopTheDecoders() throws InterruptedException {
+        decoders.forEach(ServiceProcess::beginStop);
         for (ServiceProcess decoder : decoders) {
-            decoder.close();
+            decoder.awaitStopped();
         }
     }
 

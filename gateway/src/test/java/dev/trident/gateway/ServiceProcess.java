@@ -90,7 +90,17 @@ final class ServiceProcess implements AutoCloseable {
     /** SIGTERM and wait, as Ctrl-C in ops/up does. */
     @Override
     public void close() throws InterruptedException {
+        beginStop();
+        awaitStopped();
+    }
+
+    /** SIGTERM without waiting, so that several services shut down side by side. */
+    void beginStop() {
         process.destroy();
+    }
+
+    /** Waits for the exit after {@link #beginStop()}; kills the process if it has not exited within 30 s. */
+    void awaitStopped() throws InterruptedException {
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
