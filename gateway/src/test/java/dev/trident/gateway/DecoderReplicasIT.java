@@ -78,10 +78,7 @@ class DecoderReplicasIT {
 
     @AfterAll
     static void stopTheDecoders() throws InterruptedException {
-        decoders.forEach(ServiceProcess::beginStop);
-        for (ServiceProcess decoder : decoders) {
-            decoder.awaitStopped();
-        }
+        ServiceProcess.stopAll(decoders);
     }
 
     @LocalServerPort

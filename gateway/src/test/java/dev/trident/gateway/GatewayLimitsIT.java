@@ -63,12 +63,8 @@ class GatewayLimitsIT {
         for (var attempt : attempts.entrySet()) {
             String requestId = "401-" + UUID.randomUUID();
             HttpResponse<String> response = send("/v1/embeddings", "{\"input\":\"hello\"}", requestId, attempt.getValue());
-            assertThat(response.statusCode()).as(attempt.getKey()).isEqualTo(401);
-            assertThat(errorType(response)).isEqualTo("unauthorized");
-            Map<String, Object> row = rows().awaitOne(requestId, Duration.ofSeconds(10));
-            assertThat(row.get("status")).isEqualTo(401);
-            assertThat(row.get("error_type")).isEqualTo("unauthorized");
-            assertThat(row.get("team")).isNull();
+            Map<String, Object> row = assertRefusedWithRow(response, requestId, 401, "unauthorized");
+            assertThat(row.get("team")).as(attempt.getKey()).isNull();
         }
     }
 
@@ -84,11 +80,7 @@ class GatewayLimitsIT {
         String requestId = "413-" + UUID.randomUUID();
         String beyond = "{\"input\":\"" + "word ".repeat(16_000) + "\"}";
         HttpResponse<String> refused = send("/v1/embeddings", beyond, requestId, auth(key));
-        assertThat(refused.statusCode()).isEqualTo(413);
-        assertThat(errorType(refused)).isEqualTo("payload_too_large");
-        Map<String, Object> row = rows().awaitOne(requestId, Duration.ofSeconds(10));
-        assertThat(row.get("status")).isEqualTo(413);
-        assertThat(row.get("error_type")).isEqualTo("payload_too_large");
+        Map<String, Object> row = assertRefusedWithRow(refused, requestId, 413, "payload_too_large");
         assertThat(row.get("team")).isEqualTo(key.team());
     }
 
@@ -101,13 +93,9 @@ class GatewayLimitsIT {
 
         String requestId = "429-" + UUID.randomUUID();
         HttpResponse<String> refused = send("/v1/embeddings", "{\"input\":\"hello\"}", requestId, auth(key));
-        assertThat(refused.statusCode()).isEqualTo(429);
+        Map<String, Object> row = assertRefusedWithRow(refused, requestId, 429, "rate_limited");
         assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 5L);
-        assertThat(errorType(refused)).isEqualTo("rate_limited");
         assertThat(json.readTree(refused.body()).path("error").path("limit").asString()).isEqualTo("requests_per_second");
-        Map<String, Object> row = rows().awaitOne(requestId, Duration.ofSeconds(10));
-        assertThat(row.get("status")).isEqualTo(429);
-        assertThat(row.get("error_type")).isEqualTo("rate_limited");
         assertThat(row.get("key_id")).isEqualTo(key.id());
     }
 
@@ -130,15 +118,12 @@ class GatewayLimitsIT {
 
         String requestId = "tpm-" + UUID.randomUUID();
         HttpResponse<String> refused = send("/v1/chat/completions", chat, requestId, auth(key));
-        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+        assertRefusedWithRow(refused, requestId, 429, "rate_limited");
         assertThat(json.readTree(refused.body()).path("error").path("limit").asString()).isEqualTo("tokens_per_minute");
         long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
         // Overdrawn by (used - 20) tokens at 20 per minute: admitted again once one token is back.
         long expected = (long) Math.ceil((promptTokens + completionTokens - 20 + 1) * 60.0 / 20);
         assertThat(retryAfter).isBetween(expected - 5, expected);
-        Map<String, Object> row = rows().awaitOne(requestId, Duration.ofSeconds(10));
-        assertThat(row.get("status")).isEqualTo(429);
-        assertThat(row.get("error_type")).isEqualTo("rate_limited");
     }
 
     @Test
@@ -151,13 +136,8 @@ class GatewayLimitsIT {
         String body = json.writeValueAsString(Map.of("inputs", texts, "truncate", true));
         String requestId = "504-" + UUID.randomUUID();
         HttpResponse<String> response = send("/embed_all", body, requestId, auth(key));
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(504);
-        JsonNode error = json.readTree(response.body()).path("error");
-        assertThat(error.path("type").asString()).isEqualTo("upstream_timeout");
-        assertThat(error.path("service").asString()).isEqualTo("encoder");
-        Map<String, Object> row = rows().awaitOne(requestId, Duration.ofSeconds(10));
-        assertThat(row.get("status")).isEqualTo(504);
-        assertThat(row.get("error_type")).isEqualTo("upstream_timeout");
+        Map<String, Object> row = assertRefusedWithRow(response, requestId, 504, "upstream_timeout");
+        assertThat(json.readTree(response.body()).path("error").path("service").asString()).isEqualTo("encoder");
         assertThat(row.get("service")).isEqualTo("encoder");
 
         // The other encoder routes keep the service's timeout.
@@ -176,8 +156,15 @@ class GatewayLimitsIT {
         return new RequestLogRows(jdbc);
     }
 
-    private String errorType(HttpResponse<String> response) {
-        return json.readTree(response.body()).path("error").path("type").asString();
+    /** The gateway's JSON error with {@code status} and {@code type}, and the request's row saying the same. */
+    private Map<String, Object> assertRefusedWithRow(HttpResponse<String> response, String requestId, int status,
+                                                     String type) throws InterruptedException {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(json.readTree(response.body()).path("error").path("type").asString()).isEqualTo(type);
+        Map<String, Object> row = rows().awaitOne(requestId, Duration.ofSeconds(10));
+        assertThat(row.get("status")).isEqualTo(status);
+        assertThat(row.get("error_type")).isEqualTo(type);
+        return row;
     }
 
     private HttpResponse<String> send(String path, String body, String requestId, Map<String, String> headers)

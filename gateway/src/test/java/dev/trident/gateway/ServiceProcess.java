@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -94,13 +95,24 @@ final class ServiceProcess implements AutoCloseable {
         awaitStopped();
     }
 
-    /** SIGTERM without waiting, so that several services shut down side by side. */
-    void beginStop() {
+    /**
+     * Stops {@code services} side by side: SIGTERM to all, then waits for each. One after another, a service slow to
+     * shut down (a long request, a database already gone) could hold the others past the time failsafe gives the
+     * test JVM to exit, and they would outlive the build.
+     */
+    static void stopAll(Collection<ServiceProcess> services) throws InterruptedException {
+        services.forEach(ServiceProcess::beginStop);
+        for (ServiceProcess service : services) {
+            service.awaitStopped();
+        }
+    }
+
+    private void beginStop() {
         process.destroy();
     }
 
     /** Waits for the exit after {@link #beginStop()}; kills the process if it has not exited within 30 s. */
-    void awaitStopped() throws InterruptedException {
+    private void awaitStopped() throws InterruptedException {
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }

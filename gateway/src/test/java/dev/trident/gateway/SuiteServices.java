@@ -50,15 +50,10 @@ final class SuiteServices {
     }
 
     private static void stopAll() {
-        // All at once: one after another, a service slow to shut down (a long request, a database already gone)
-        // could hold the others past the time failsafe gives this JVM to exit, and they would outlive the build.
-        services.values().forEach(ServiceProcess::beginStop);
-        for (ServiceProcess service : services.values()) {
-            try {
-                service.awaitStopped();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        try {
+            ServiceProcess.stopAll(services.values());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
