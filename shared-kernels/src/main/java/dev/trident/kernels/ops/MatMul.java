@@ -19,7 +19,11 @@ import jdk.incubator.vector.FloatVector;
  * <ul>
  *   <li>X is packed once per call into panels of {@code 4·L} rows, transposed so one k step of a panel is
  *       {@code 4·L} contiguous floats (rows past {@code m} are zero; a part-filled last panel runs only its live
- *       vectors).</li>
+ *       vectors). K is zero-padded to a multiple of {@value #K_BLOCK} in the packed panels, so every tile loop
+ *       runs exactly {@value #K_BLOCK} steps: with a constant trip count C2 neither strip-mines the loop nor runs
+ *       out of general registers (with a variable {@code kc} it spilled the panel pointer into a vector register
+ *       every k step, two port-0/5 moves that cost the FMAs about 20 % here). The padding adds {@code 0·0}, which
+ *       leaves every sum unchanged.</li>
  *   <li>The weight rows are cut into units of {@value #UNIT_ROWS}; units are split across threads. A unit walks K
  *       in blocks of {@value #K_BLOCK}: the weight block is decoded to F32 once ({@code UNIT_ROWS × K_BLOCK},
  *       about L2-sized) and reused by every activation panel.</li>
@@ -28,6 +32,8 @@ import jdk.incubator.vector.FloatVector;
  *       AVX-512 machine 6×4 measured faster than 4×4 and 4×6. It needs 29 vector registers: right for AVX-512 and
  *       NEON/SVE (32); on AVX2 (16) C2 will spill some accumulators (correct, slower).</li>
  * </ul>
+ * Accumulators are kept per tile, its {@value #TILE_ROWS} weight rows {@value #PANEL_ROWS} floats apart, so a tile
+ * addresses them from one base (no per-row base registers live across the k loop).
  * Every output element is one FMA chain in k order (block by block), whatever the unit split or the tile
  * variant at the edges, so results do not depend on the thread count.
  *
@@ -80,37 +86,39 @@ public final class MatMul {
             return;
         }
         int panels = (m + PANEL_ROWS - 1) / PANEL_ROWS;
-        int paddedRows = panels * PANEL_ROWS;
-        float[] packedX = Scratch.get().packedActivations(paddedRows * in);
+        int paddedK = (in + K_BLOCK - 1) / K_BLOCK * K_BLOCK;
+        float[] packedX = Scratch.get().packedActivations(panels * PANEL_ROWS * paddedK);
         if (!Parallel.splits(panels, 4)) {
-            packActivationPanels(x, xOff, m, in, packedX, 0, panels);
+            packActivationPanels(x, xOff, m, in, paddedK, packedX, 0, panels);
         } else {
-            Parallel.forRange(panels, 4, (start, end) -> packActivationPanels(x, xOff, m, in, packedX, start, end));
+            Parallel.forRange(panels, 4,
+                    (start, end) -> packActivationPanels(x, xOff, m, in, paddedK, packedX, start, end));
         }
         int units = (out + UNIT_ROWS - 1) / UNIT_ROWS;
         if (!Parallel.splits(units, 1)) {
-            computeUnits(w, in, out, packedX, m, paddedRows, y, yOff, 0, units);
+            computeUnits(w, in, paddedK, out, packedX, m, panels, y, yOff, 0, units);
         } else {
             Parallel.forRange(units, 1,
-                    (start, end) -> computeUnits(w, in, out, packedX, m, paddedRows, y, yOff, start, end));
+                    (start, end) -> computeUnits(w, in, paddedK, out, packedX, m, panels, y, yOff, start, end));
         }
     }
 
-    private static void packActivationPanels(float[] x, int xOff, int m, int in, float[] packedX, int start, int end) {
+    private static void packActivationPanels(float[] x, int xOff, int m, int in, int paddedK, float[] packedX,
+                                             int start, int end) {
         for (int p = start; p < end; p++) {
-            packActivationPanel(x, xOff, m, in, p, packedX);
+            packActivationPanel(x, xOff, m, in, paddedK, p, packedX);
         }
     }
 
     /** Units {@code [start, end)} of {@value #UNIT_ROWS} weight rows, with this thread's scratch panels. */
-    private static void computeUnits(Tensor w, int in, int out, float[] packedX, int m, int paddedRows,
+    private static void computeUnits(Tensor w, int in, int paddedK, int out, float[] packedX, int m, int panels,
                                      float[] y, int yOff, int start, int end) {
         Scratch scratch = Scratch.get();
         float[] packedW = scratch.packedWeights(UNIT_ROWS * K_BLOCK);
-        float[] acc = scratch.accumulators(UNIT_ROWS * paddedRows);
+        float[] acc = scratch.accumulators(UNIT_ROWS * panels * PANEL_ROWS);
         for (int u = start; u < end; u++) {
-            computeUnit(w, u * UNIT_ROWS, Math.min(UNIT_ROWS, out - u * UNIT_ROWS), in, out, packedX, m,
-                    paddedRows, packedW, acc, y, yOff);
+            computeUnit(w, u * UNIT_ROWS, Math.min(UNIT_ROWS, out - u * UNIT_ROWS), in, paddedK, out, packedX, m,
+                    panels, packedW, acc, y, yOff);
         }
     }
 
@@ -129,14 +137,16 @@ public final class MatMul {
     }
 
     /**
-     * Panel {@code p}: packed[(p·in + k)·PANEL_ROWS + r] = x[row p·PANEL_ROWS + r][k], zero past {@code m}.
-     * The loop runs k-outer so the writes are sequential; the reads walk {@value #PANEL_ROWS} rows side by side, each
-     * row's cache line serving 16 consecutive k (row-outer order wrote with a 256-byte stride, a cache miss a value).
+     * Panel {@code p}: packed[(p·paddedK + k)·PANEL_ROWS + r] = x[row p·PANEL_ROWS + r][k], zero past {@code m} and
+     * past {@code in}. The loop runs k-outer so the writes are sequential; the reads walk {@value #PANEL_ROWS} rows
+     * side by side, each row's cache line serving 16 consecutive k (row-outer order wrote with a 256-byte stride, a
+     * cache miss a value).
      */
-    private static void packActivationPanel(float[] x, int xOff, int m, int in, int p, float[] packed) {
-        int base = p * in * PANEL_ROWS;
+    private static void packActivationPanel(float[] x, int xOff, int m, int in, int paddedK, int p, float[] packed) {
+        int base = p * paddedK * PANEL_ROWS;
         int firstRow = p * PANEL_ROWS;
         int live = Math.max(0, Math.min(PANEL_ROWS, m - firstRow));
+        Arrays.fill(packed, base + in * PANEL_ROWS, base + paddedK * PANEL_ROWS, 0f);
         for (int k = 0; k < in; k++) {
             int dst = base + k * PANEL_ROWS;
             int src = xOff + firstRow * in + k;
@@ -150,42 +160,52 @@ public final class MatMul {
     }
 
     /**
-     * Weight rows {@code [row0, row0 + rows)} against all activation rows. Accumulators live transposed in
-     * {@code acc[j·paddedRows + r]} (weight row j of the unit, activation row r) so the tiles load them as vectors.
+     * Weight rows {@code [row0, row0 + rows)} against all activation rows. The accumulators of weight row
+     * {@code t·TILE_ROWS + i} and activation row {@code p·PANEL_ROWS + r} live at
+     * {@code acc[((t·panels + p)·TILE_ROWS + i)·PANEL_ROWS + r]}: transposed, so the tiles load them as vectors.
      */
-    private static void computeUnit(Tensor w, int row0, int rows, int in, int out, float[] packedX, int m,
-                                    int paddedRows, float[] packedW, float[] acc, float[] y, int yOff) {
-        int tileRows = (rows + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;
-        Arrays.fill(acc, 0, tileRows * paddedRows, 0f);
-        int panels = paddedRows / PANEL_ROWS;
+    private static void computeUnit(Tensor w, int row0, int rows, int in, int paddedK, int out, float[] packedX,
+                                    int m, int panels, float[] packedW, float[] acc, float[] y, int yOff) {
+        int tiles = (rows + TILE_ROWS - 1) / TILE_ROWS;
+        Arrays.fill(acc, 0, tiles * panels * TILE_ROWS * PANEL_ROWS, 0f);
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
-            int kc = Math.min(K_BLOCK, in - k0);
-            decodeWeightBlock(w, row0, rows, tileRows, in, k0, kc, packedW);
+            decodeWeightBlock(w, row0, rows, tiles * TILE_ROWS, in, k0, Math.min(K_BLOCK, in - k0), packedW);
             for (int p = 0; p < panels; p++) {
-                int xBase = (p * in + k0) * PANEL_ROWS;
+                int xBase = (p * paddedK + k0) * PANEL_ROWS;
                 int liveRows = Math.min(PANEL_ROWS, m - p * PANEL_ROWS);
-                for (int j = 0; j < tileRows; j += TILE_ROWS) {
-                    int accBase = j * paddedRows + p * PANEL_ROWS;
+                for (int t = 0; t < tiles; t++) {
+                    int accBase = (t * panels + p) * TILE_ROWS * PANEL_ROWS;
+                    int wBase = t * TILE_ROWS * K_BLOCK;
                     if (liveRows > 3 * L) {
-                        tileFull(packedX, xBase, packedW, j * K_BLOCK, kc, acc, accBase, paddedRows);
+                        tileFull(packedX, xBase, packedW, wBase, acc, accBase);
                     } else {
                         // Last, partly filled panel: only the vectors holding live rows (same FMA chain per element).
                         for (int v = 0; v * L < liveRows; v++) {
-                            tileEdge(packedX, xBase + v * L, packedW, j * K_BLOCK, kc, acc, accBase + v * L, paddedRows);
+                            tileEdge(packedX, xBase + v * L, packedW, wBase, acc, accBase + v * L);
                         }
                     }
                 }
             }
         }
+        // y is written row by row (its lines written whole; writing down its columns measured slower), reading the
+        // transposed acc with a stride; the indices step instead of being divided out per element.
+        int tileStride = panels * TILE_ROWS * PANEL_ROWS;
         for (int r = 0; r < m; r++) {
             int dst = yOff + r * out + row0;
-            for (int j = 0; j < rows; j++) {
-                y[dst + j] = acc[j * paddedRows + r];
+            int rowAcc = (r / PANEL_ROWS) * TILE_ROWS * PANEL_ROWS + r % PANEL_ROWS;
+            for (int t = 0; t < tiles; t++, rowAcc += tileStride) {
+                int tileCols = Math.min(TILE_ROWS, rows - t * TILE_ROWS);
+                for (int i = 0; i < tileCols; i++) {
+                    y[dst++] = acc[rowAcc + i * PANEL_ROWS];
+                }
             }
         }
     }
 
-    /** packedW[j·K_BLOCK + kk] = W[row0 + j][k0 + kk] as F32; rows past {@code rows} up to the tile are zero. */
+    /**
+     * packedW[j·K_BLOCK + kk] = W[row0 + j][k0 + kk] as F32 for {@code kk < kc}; zero past {@code kc} (the K padding)
+     * and for rows past {@code rows} up to the tile.
+     */
     private static void decodeWeightBlock(Tensor w, int row0, int rows, int tileRows, int in, int k0, int kc,
                                           float[] packedW) {
         MemorySegment data = w.data();
@@ -199,26 +219,28 @@ public final class MatMul {
                 case Q8_0 -> Convert.q8_0ToF32Vector(data, (row * in + k0) / Q8_0.BLOCK * Q8_0.BLOCK_BYTES,
                         packedW, dst, kc / Q8_0.BLOCK);
             }
+            if (kc < K_BLOCK) {
+                Arrays.fill(packedW, dst + kc, dst + K_BLOCK, 0f);
+            }
         }
         for (int j = rows; j < tileRows; j++) {
-            Arrays.fill(packedW, j * K_BLOCK, j * K_BLOCK + kc, 0f);
+            Arrays.fill(packedW, j * K_BLOCK, (j + 1) * K_BLOCK, 0f);
         }
     }
 
     /**
-     * The register tile: {@value #TILE_ROWS} weight rows (broadcast) × 4 vectors of activation rows, {@code kc} k
-     * steps: 24 accumulators + 4 activation vectors + 1 broadcast = 29 of AVX-512's 32 registers (C2 spills
-     * nothing); per k 4 vector loads and 6 broadcasts feed 24 FMAs.
-     * {@code acc[accBase + i·accStride + v·L ..]} holds the (transposed) outputs of weight row i, vector v.
+     * The register tile: {@value #TILE_ROWS} weight rows (broadcast) × 4 vectors of activation rows,
+     * {@value #K_BLOCK} k steps: 24 accumulators + 4 activation vectors + 1 broadcast = 29 of AVX-512's 32 registers
+     * (C2 spills nothing); per k 4 vector loads and 6 broadcasts feed 24 FMAs.
+     * {@code acc[accBase + i·PANEL_ROWS + v·L ..]} holds the (transposed) outputs of weight row i, vector v.
      */
-    private static void tileFull(float[] px, int xBase, float[] pw, int wBase, int kc, float[] acc, int accBase,
-                                int accStride) {
-        int a0 = accBase + 0 * accStride;
-        int a1 = accBase + 1 * accStride;
-        int a2 = accBase + 2 * accStride;
-        int a3 = accBase + 3 * accStride;
-        int a4 = accBase + 4 * accStride;
-        int a5 = accBase + 5 * accStride;
+    private static void tileFull(float[] px, int xBase, float[] pw, int wBase, float[] acc, int accBase) {
+        int a0 = accBase + 0 * PANEL_ROWS;
+        int a1 = accBase + 1 * PANEL_ROWS;
+        int a2 = accBase + 2 * PANEL_ROWS;
+        int a3 = accBase + 3 * PANEL_ROWS;
+        int a4 = accBase + 4 * PANEL_ROWS;
+        int a5 = accBase + 5 * PANEL_ROWS;
         FloatVector c00 = FloatVector.fromArray(F, acc, a0 + 0 * L);
         FloatVector c01 = FloatVector.fromArray(F, acc, a0 + 1 * L);
         FloatVector c02 = FloatVector.fromArray(F, acc, a0 + 2 * L);
@@ -243,44 +265,39 @@ public final class MatMul {
         FloatVector c51 = FloatVector.fromArray(F, acc, a5 + 1 * L);
         FloatVector c52 = FloatVector.fromArray(F, acc, a5 + 2 * L);
         FloatVector c53 = FloatVector.fromArray(F, acc, a5 + 3 * L);
-        int w0 = wBase + 0 * K_BLOCK;
-        int w1 = wBase + 1 * K_BLOCK;
-        int w2 = wBase + 2 * K_BLOCK;
-        int w3 = wBase + 3 * K_BLOCK;
-        int w4 = wBase + 4 * K_BLOCK;
-        int w5 = wBase + 5 * K_BLOCK;
-        for (int kk = 0; kk < kc; kk++) {
-            int xo = xBase + kk * PANEL_ROWS;
+        int xo = xBase;
+        for (int kk = 0; kk < K_BLOCK; kk++, xo += PANEL_ROWS) {
+            int wi = wBase + kk;
             FloatVector x0 = FloatVector.fromArray(F, px, xo + 0 * L);
             FloatVector x1 = FloatVector.fromArray(F, px, xo + 1 * L);
             FloatVector x2 = FloatVector.fromArray(F, px, xo + 2 * L);
             FloatVector x3 = FloatVector.fromArray(F, px, xo + 3 * L);
-            FloatVector b = FloatVector.broadcast(F, pw[w0 + kk]);
+            FloatVector b = FloatVector.broadcast(F, pw[wi + 0 * K_BLOCK]);
             c00 = x0.fma(b, c00);
             c01 = x1.fma(b, c01);
             c02 = x2.fma(b, c02);
             c03 = x3.fma(b, c03);
-            b = FloatVector.broadcast(F, pw[w1 + kk]);
+            b = FloatVector.broadcast(F, pw[wi + 1 * K_BLOCK]);
             c10 = x0.fma(b, c10);
             c11 = x1.fma(b, c11);
             c12 = x2.fma(b, c12);
             c13 = x3.fma(b, c13);
-            b = FloatVector.broadcast(F, pw[w2 + kk]);
+            b = FloatVector.broadcast(F, pw[wi + 2 * K_BLOCK]);
             c20 = x0.fma(b, c20);
             c21 = x1.fma(b, c21);
             c22 = x2.fma(b, c22);
             c23 = x3.fma(b, c23);
-            b = FloatVector.broadcast(F, pw[w3 + kk]);
+            b = FloatVector.broadcast(F, pw[wi + 3 * K_BLOCK]);
             c30 = x0.fma(b, c30);
             c31 = x1.fma(b, c31);
             c32 = x2.fma(b, c32);
             c33 = x3.fma(b, c33);
-            b = FloatVector.broadcast(F, pw[w4 + kk]);
+            b = FloatVector.broadcast(F, pw[wi + 4 * K_BLOCK]);
             c40 = x0.fma(b, c40);
             c41 = x1.fma(b, c41);
             c42 = x2.fma(b, c42);
             c43 = x3.fma(b, c43);
-            b = FloatVector.broadcast(F, pw[w5 + kk]);
+            b = FloatVector.broadcast(F, pw[wi + 5 * K_BLOCK]);
             c50 = x0.fma(b, c50);
             c51 = x1.fma(b, c51);
             c52 = x2.fma(b, c52);
@@ -313,40 +330,34 @@ public final class MatMul {
     }
 
     /** Edge tile: {@value #TILE_ROWS} weight rows × 1 vector of activation rows (the same per-element FMA chain). */
-    private static void tileEdge(float[] px, int xBase, float[] pw, int wBase, int kc, float[] acc, int accBase,
-                                int accStride) {
-        int a0 = accBase + 0 * accStride;
-        int a1 = accBase + 1 * accStride;
-        int a2 = accBase + 2 * accStride;
-        int a3 = accBase + 3 * accStride;
-        int a4 = accBase + 4 * accStride;
-        int a5 = accBase + 5 * accStride;
+    private static void tileEdge(float[] px, int xBase, float[] pw, int wBase, float[] acc, int accBase) {
+        int a0 = accBase + 0 * PANEL_ROWS;
+        int a1 = accBase + 1 * PANEL_ROWS;
+        int a2 = accBase + 2 * PANEL_ROWS;
+        int a3 = accBase + 3 * PANEL_ROWS;
+        int a4 = accBase + 4 * PANEL_ROWS;
+        int a5 = accBase + 5 * PANEL_ROWS;
         FloatVector c00 = FloatVector.fromArray(F, acc, a0 + 0 * L);
         FloatVector c10 = FloatVector.fromArray(F, acc, a1 + 0 * L);
         FloatVector c20 = FloatVector.fromArray(F, acc, a2 + 0 * L);
         FloatVector c30 = FloatVector.fromArray(F, acc, a3 + 0 * L);
         FloatVector c40 = FloatVector.fromArray(F, acc, a4 + 0 * L);
         FloatVector c50 = FloatVector.fromArray(F, acc, a5 + 0 * L);
-        int w0 = wBase + 0 * K_BLOCK;
-        int w1 = wBase + 1 * K_BLOCK;
-        int w2 = wBase + 2 * K_BLOCK;
-        int w3 = wBase + 3 * K_BLOCK;
-        int w4 = wBase + 4 * K_BLOCK;
-        int w5 = wBase + 5 * K_BLOCK;
-        for (int kk = 0; kk < kc; kk++) {
-            int xo = xBase + kk * PANEL_ROWS;
+        int xo = xBase;
+        for (int kk = 0; kk < K_BLOCK; kk++, xo += PANEL_ROWS) {
+            int wi = wBase + kk;
             FloatVector x0 = FloatVector.fromArray(F, px, xo + 0 * L);
-            FloatVector b = FloatVector.broadcast(F, pw[w0 + kk]);
+            FloatVector b = FloatVector.broadcast(F, pw[wi + 0 * K_BLOCK]);
             c00 = x0.fma(b, c00);
-            b = FloatVector.broadcast(F, pw[w1 + kk]);
+            b = FloatVector.broadcast(F, pw[wi + 1 * K_BLOCK]);
             c10 = x0.fma(b, c10);
-            b = FloatVector.broadcast(F, pw[w2 + kk]);
+            b = FloatVector.broadcast(F, pw[wi + 2 * K_BLOCK]);
             c20 = x0.fma(b, c20);
-            b = FloatVector.broadcast(F, pw[w3 + kk]);
+            b = FloatVector.broadcast(F, pw[wi + 3 * K_BLOCK]);
             c30 = x0.fma(b, c30);
-            b = FloatVector.broadcast(F, pw[w4 + kk]);
+            b = FloatVector.broadcast(F, pw[wi + 4 * K_BLOCK]);
             c40 = x0.fma(b, c40);
-            b = FloatVector.broadcast(F, pw[w5 + kk]);
+            b = FloatVector.broadcast(F, pw[wi + 5 * K_BLOCK]);
             c50 = x0.fma(b, c50);
         }
         c00.intoArray(acc, a0 + 0 * L);
