@@ -137,13 +137,13 @@ public final class EncoderModel implements AutoCloseable {
      */
     public synchronized float[][] embed(List<int[]> ids, List<int[]> tokenTypes, Pooling pooling) {
         EncoderBatch batch = batch(ids, tokenTypes);
-        return pooling.pool(architecture.forward(batch, false), batch);
+        return pooling.pool(architecture.forward(batch, false, false), batch);
     }
 
     /** Last hidden state per row, {@code [row][token][hidden]} over the row's own tokens. */
     public synchronized List<float[][]> hiddenStates(List<int[]> ids, List<int[]> tokenTypes) {
         EncoderBatch batch = batch(ids, tokenTypes);
-        EncoderOutput out = architecture.forward(batch, false);
+        EncoderOutput out = architecture.forward(batch, false, false);
         return perToken(out.lastHiddenState(), batch, out.hiddenSize());
     }
 
@@ -151,7 +151,7 @@ public final class EncoderModel implements AutoCloseable {
     public synchronized List<Classification> classify(List<int[]> ids, List<int[]> tokenTypes) {
         require(EncoderTask.SEQUENCE_CLASSIFICATION);
         EncoderBatch batch = batch(ids, tokenTypes);
-        float[] logits = architecture.logits(architecture.forward(batch, false), batch);
+        float[] logits = architecture.logits(architecture.forward(batch, false, false), batch);
         int labels = labels().size();
         Scoring scoring = scoring();
         List<Classification> out = new ArrayList<>();
@@ -166,7 +166,7 @@ public final class EncoderModel implements AutoCloseable {
     public synchronized List<List<Classification>> tokenLogits(List<int[]> ids, List<int[]> tokenTypes) {
         require(EncoderTask.TOKEN_CLASSIFICATION);
         EncoderBatch batch = batch(ids, tokenTypes);
-        float[] logits = architecture.logits(architecture.forward(batch, false), batch);
+        float[] logits = architecture.logits(architecture.forward(batch, false, false), batch);
         int labels = labels().size();
         // The token-classification pipeline always takes a softmax over a token's labels.
         Scoring scoring = "multi_label_classification".equals(architecture.problemType()) ? Scoring.SIGMOID : Scoring.SOFTMAX;
@@ -185,7 +185,7 @@ public final class EncoderModel implements AutoCloseable {
     public synchronized List<float[][]> maskedLmLogits(List<int[]> ids, List<int[]> tokenTypes) {
         require(EncoderTask.MASKED_LM);
         EncoderBatch batch = batch(ids, tokenTypes);
-        float[] logits = architecture.logits(architecture.forward(batch, false), batch);
+        float[] logits = architecture.logits(architecture.forward(batch, false, false), batch);
         return perToken(logits, batch, architecture.vocabSize());
     }
 

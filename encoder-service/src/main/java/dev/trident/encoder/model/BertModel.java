@@ -213,27 +213,27 @@ public final class BertModel implements EncoderArchitecture {
     }
 
     @Override
-    public EncoderOutput forward(EncoderBatch batch, boolean allHiddenStates) {
+    public EncoderOutput forward(EncoderBatch batch, boolean allHiddenStates, boolean paddingRows) {
         int seqLen = batch.seqLen();
         if (seqLen > maxSequenceLength()) {
             throw new IllegalArgumentException("sequence of " + seqLen + " tokens exceeds the " + maxSequenceLength()
                     + " positions of this model");
         }
-        int rows = batch.tokens();
-        float[] x = new float[rows * hidden];
-        float[] scratch = new float[rows * hidden];
-        embeddings(batch, x, scratch);
+        BatchRows computed = BatchRows.of(batch, paddingRows);
+        float[] x = new float[computed.rows * hidden];
+        float[] scratch = new float[computed.rows * hidden];
+        embeddings(batch, computed, x, scratch);
         List<float[]> states = new ArrayList<>();
         if (allHiddenStates) {
-            states.add(x.clone());
+            states.add(computed.paddedCopy(x, hidden));
         }
-        boolean[][] keyValid = batch.keyValid();
         for (PostLnLayer layer : layers) {
-            layer.forward(x, batch.batchSize(), seqLen, keyValid, scratch);
+            layer.forward(x, computed, scratch);
             if (allHiddenStates) {
-                states.add(x.clone());
+                states.add(computed.paddedCopy(x, hidden));
             }
         }
+        x = computed.toPadded(x, hidden);
         float[] pooled = null;
         if (pooler != null) {
             pooled = new float[batch.batchSize() * hidden];
@@ -243,8 +243,8 @@ public final class BertModel implements EncoderArchitecture {
         return new EncoderOutput(batch.batchSize(), seqLen, hidden, x, List.copyOf(states), pooled);
     }
 
-    /** {@code LayerNorm(word + token_type + position)} for every token into {@code out}. */
-    private void embeddings(EncoderBatch batch, float[] out, float[] sum) {
+    /** {@code LayerNorm(word + token_type + position)} for every computed row into {@code out}. */
+    private void embeddings(EncoderBatch batch, BatchRows computed, float[] out, float[] sum) {
         int seqLen = batch.seqLen();
         int pad = config.padTokenId();
         float[] row = new float[hidden];
@@ -260,7 +260,11 @@ public final class BertModel implements EncoderArchitecture {
                 } else {
                     position = t;
                 }
-                int off = i * hidden;
+                int computedRow = computed.rowOf(i);
+                if (computedRow < 0) {
+                    continue;
+                }
+                int off = computedRow * hidden;
                 wordEmbeddings.row(id, sum, off);
                 tokenTypeEmbeddings.row(batch.tokenTypeIds()[i], row, 0);
                 EncoderLayers.addInto(sum, off, row, hidden);
@@ -268,7 +272,7 @@ public final class BertModel implements EncoderArchitecture {
                 EncoderLayers.addInto(sum, off, row, hidden);
             }
         }
-        embeddingsLayerNorm.forward(sum, 0, batch.tokens(), out, 0);
+        embeddingsLayerNorm.forward(sum, 0, computed.rows, out, 0);
     }
 
     @Override

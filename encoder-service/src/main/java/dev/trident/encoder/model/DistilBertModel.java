@@ -193,37 +193,41 @@ public final class DistilBertModel implements EncoderArchitecture {
     }
 
     @Override
-    public EncoderOutput forward(EncoderBatch batch, boolean allHiddenStates) {
+    public EncoderOutput forward(EncoderBatch batch, boolean allHiddenStates, boolean paddingRows) {
         int seqLen = batch.seqLen();
         if (seqLen > maxSequenceLength()) {
             throw new IllegalArgumentException("sequence of " + seqLen + " tokens exceeds the " + maxSequenceLength()
                     + " positions of this model");
         }
-        int rows = batch.tokens();
+        BatchRows computed = BatchRows.of(batch, paddingRows);
+        int rows = computed.rows;
         float[] x = new float[rows * dim];
         float[] scratch = new float[rows * dim];
         float[] row = new float[dim];
         for (int b = 0; b < batch.batchSize(); b++) {
             for (int t = 0; t < seqLen; t++) {
                 int i = b * seqLen + t;
-                wordEmbeddings.row(batch.inputIds()[i], scratch, i * dim);
+                int r = computed.rowOf(i);
+                if (r < 0) {
+                    continue;
+                }
+                wordEmbeddings.row(batch.inputIds()[i], scratch, r * dim);
                 positionEmbeddings.row(t, row, 0);
-                EncoderLayers.addInto(scratch, i * dim, row, dim);
+                EncoderLayers.addInto(scratch, r * dim, row, dim);
             }
         }
         embeddingsLayerNorm.forward(scratch, 0, rows, x, 0);
         List<float[]> states = new ArrayList<>();
         if (allHiddenStates) {
-            states.add(x.clone());
+            states.add(computed.paddedCopy(x, dim));
         }
-        boolean[][] keyValid = batch.keyValid();
         for (PostLnLayer layer : layers) {
-            layer.forward(x, batch.batchSize(), seqLen, keyValid, scratch);
+            layer.forward(x, computed, scratch);
             if (allHiddenStates) {
-                states.add(x.clone());
+                states.add(computed.paddedCopy(x, dim));
             }
         }
-        return new EncoderOutput(batch.batchSize(), seqLen, dim, x, List.copyOf(states), null);
+        return new EncoderOutput(batch.batchSize(), seqLen, dim, computed.toPadded(x, dim), List.copyOf(states), null);
     }
 
     @Override

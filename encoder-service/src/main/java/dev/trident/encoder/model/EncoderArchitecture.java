@@ -28,8 +28,21 @@ public interface EncoderArchitecture {
     /** HF's {@code problem_type}, or null: decides softmax or sigmoid over classification logits. */
     String problemType();
 
-    /** The base model over a padded batch; {@code allHiddenStates} keeps a copy of every layer's output. */
-    EncoderOutput forward(EncoderBatch batch, boolean allHiddenStates);
+    /**
+     * The base model over a padded batch, padded positions computed too, as HF does; {@code allHiddenStates} keeps a
+     * copy of every layer's output.
+     */
+    default EncoderOutput forward(EncoderBatch batch, boolean allHiddenStates) {
+        return forward(batch, allHiddenStates, true);
+    }
+
+    /**
+     * The base model over a padded batch. With {@code paddingRows} false only the real tokens of a right-padded
+     * batch are computed (packed one sequence after another, as TEI batches, so no matrix product multiplies
+     * padding); their states are those of the padded pass up to float rounding, and padded positions of the output
+     * are zero. Serving uses that: nothing reads a padded position.
+     */
+    EncoderOutput forward(EncoderBatch batch, boolean allHiddenStates, boolean paddingRows);
 
     /**
      * The head over {@link #forward}'s output: {@code [batch][labels]} for sequence classification,

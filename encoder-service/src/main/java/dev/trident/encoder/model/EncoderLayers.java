@@ -15,9 +15,10 @@ final class EncoderLayers {
     }
 
     /**
-     * Self-attention over a right-padded batch: q/k/v projections for all {@code batch · seqLen} rows at once (one
-     * large matrix product each), then attention within each row, padding keys masked, then the output projection.
-     * The shared {@code SelfAttention} block attends over one key store; here every row of the batch has its own.
+     * Self-attention over a batch of sequences ({@link BatchRows}): q/k/v projections for all computed rows at once
+     * (one large matrix product each), then attention within each sequence (padding keys masked when padded rows are
+     * computed), then the output projection. The shared {@code SelfAttention} block attends over one key store; here
+     * every sequence of the batch has its own.
      */
     static final class BidirectionalAttention {
         private final Linear query;
@@ -47,9 +48,9 @@ final class EncoderLayers {
             this.output = output;
         }
 
-        /** {@code out[batch·seqLen][hidden] = attention(x)}; {@code out} must not alias {@code x}. */
-        void forward(float[] x, int batch, int seqLen, boolean[][] keyValid, float[] out) {
-            int rows = batch * seqLen;
+        /** {@code out[rows][hidden] = attention(x)}; {@code out} must not alias {@code x}. */
+        void forward(float[] x, BatchRows batch, float[] out) {
+            int rows = batch.rows;
             int width = shape.heads() * shape.headDim();
             if (queries.length < rows * width) {
                 queries = new float[rows * width];
@@ -60,10 +61,11 @@ final class EncoderLayers {
             query.forward(x, 0, rows, queries, 0);
             key.forward(x, 0, rows, keys, 0);
             value.forward(x, 0, rows, values, 0);
-            for (int b = 0; b < batch; b++) {
-                int off = b * seqLen * width;
-                Attention.attend(shape, queries, off, seqLen, 0, keys, values, off, seqLen, keyValid[b], null, 0,
-                        attended, off);
+            for (int b = 0; b < batch.start.length; b++) {
+                int off = batch.start[b] * width;
+                int n = batch.length[b];
+                Attention.attend(shape, queries, off, n, 0, keys, values, off, n,
+                        batch.keyValid == null ? null : batch.keyValid[b], null, 0, attended, off);
             }
             output.forward(attended, 0, rows, out, 0);
         }
@@ -86,11 +88,11 @@ final class EncoderLayers {
             this.outputNorm = outputNorm;
         }
 
-        /** In place on {@code x}; {@code scratch} holds at least {@code x.length} floats. */
-        void forward(float[] x, int batch, int seqLen, boolean[][] keyValid, float[] scratch) {
-            int rows = batch * seqLen;
+        /** In place on {@code x} ({@code [batch.rows][hidden]}); {@code scratch} holds at least {@code x.length} floats. */
+        void forward(float[] x, BatchRows batch, float[] scratch) {
+            int rows = batch.rows;
             int n = x.length;
-            attention.forward(x, batch, seqLen, keyValid, scratch);
+            attention.forward(x, batch, scratch);
             addInto(scratch, x, n);
             attentionNorm.forward(scratch, 0, rows, x, 0);
             feedForward.forward(x, 0, rows, scratch, 0);

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * What the base model computed for a batch, flat and row-major.
  *
- * @param lastHiddenState {@code [batch][seqLen][hidden]}, padded positions included (they attend like HF's)
+ * @param lastHiddenState {@code [batch][seqLen][hidden]}; padded positions attend like HF's when they were computed,
+ *                        else they are zero (see {@link EncoderArchitecture#forward(EncoderBatch, boolean, boolean)})
  * @param hiddenStates    empty unless asked for: {@code [0]} the embeddings after their LayerNorm, {@code [i]} the
  *                        output of layer {@code i}, each {@code [batch][seqLen][hidden]}
  * @param poolerOutput    BERT's pooler ({@code tanh(dense(hidden[:, 0]))}), {@code [batch][hidden]}; null when the

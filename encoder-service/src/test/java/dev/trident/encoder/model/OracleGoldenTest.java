@@ -59,6 +59,67 @@ class OracleGoldenTest {
         }
     }
 
+    /**
+     * The serving path computes only the real tokens (packed, no padding in any matrix product): every real
+     * position of every layer still matches HF within the same tolerance, the heads too, and padded positions are
+     * zero.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"bert-model", "bert-seqcls", "bert-tokcls", "roberta-model", "roberta-seqcls",
+            "distilbert-model", "distilbert-tokcls"})
+    void realTokensOnlyMatchTheReferenceAndLeavePaddingZero(String name) throws Exception {
+        Path dir = oracle(name);
+        JsonNode reference = new ObjectMapper().readTree(dir.resolve("reference.json").toFile());
+        JsonNode outputs = reference.path("outputs");
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            EncoderArchitecture model = EncoderModels.architecture(HfConfig.read(dir), checkpoint, null);
+            EncoderBatch batch = inputs(reference.path("inputs"));
+            assertThat(batch.length(1)).as("the oracle batch has a padded row").isLessThan(batch.seqLen());
+            EncoderOutput out = model.forward(batch, true, false);
+            int h = model.hiddenSize();
+            JsonNode hiddenStates = outputs.path("hidden_states");
+            for (int i = 0; i < hiddenStates.size(); i++) {
+                assertRealRowsClose(name + " hidden_states[" + i + "]", out.hiddenStates().get(i),
+                        hiddenStates.get(i), batch, h, true);
+            }
+            if (outputs.has("pooler_output")) {
+                assertClose(name + " pooler_output", out.poolerOutput(), outputs.path("pooler_output"));
+            }
+            if (outputs.has("logits")) {
+                float[] logits = model.logits(out, batch);
+                if (model.task() == EncoderTask.TOKEN_CLASSIFICATION) {
+                    assertRealRowsClose(name + " logits", logits, outputs.path("logits"), batch,
+                            logits.length / batch.tokens(), false);
+                } else {
+                    assertClose(name + " logits", logits, outputs.path("logits"));
+                }
+            }
+        }
+    }
+
+    /** Rows of real tokens within the tolerance of {@link #assertClose}; rows of padding zero when asked. */
+    static void assertRealRowsClose(String what, float[] actual, JsonNode expectedArray, EncoderBatch batch, int width,
+                                    boolean paddingIsZero) {
+        float[] expected = floats(expectedArray.path("data"));
+        assertThat(actual).as(what).hasSameSizeAs(expected);
+        float maxRef = 0;
+        for (float e : expected) {
+            maxRef = Math.max(maxRef, Math.abs(e));
+        }
+        float tolerance = 1e-4f * Math.max(1f, maxRef);
+        for (int position = 0; position < batch.tokens(); position++) {
+            boolean real = batch.attentionMask()[position] != 0;
+            for (int j = position * width; j < (position + 1) * width; j++) {
+                if (real) {
+                    assertThat(Math.abs(actual[j] - expected[j])).as("%s, position %d", what, position)
+                            .isLessThanOrEqualTo(tolerance);
+                } else if (paddingIsZero) {
+                    assertThat(actual[j]).as("%s, padded position %d", what, position).isZero();
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"bert-seqcls", "roberta-seqcls", "distilbert-tokcls"})
     void aPaddedRowAgreesWithItselfAlone(String name) throws Exception {

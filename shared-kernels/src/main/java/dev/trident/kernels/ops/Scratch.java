@@ -13,6 +13,7 @@ final class Scratch {
     private float[] accumulators = new float[0];
     private float[] packedActivations = new float[0];
     private float[] scores = new float[0];
+    private float[] keysTransposed = new float[0];
 
     static Scratch get() {
         return PER_THREAD.get();
@@ -37,6 +38,13 @@ final class Scratch {
             packedActivations = new float[size];
         }
         return packedActivations;
+    }
+
+    float[] keysTransposed(int size) {
+        if (keysTransposed.length < size) {
+            keysTransposed = new float[size];
+        }
+        return keysTransposed;
     }
 
     float[] scores(int size) {

@@ -175,4 +175,35 @@ class AttentionTest {
         }
         assertThat(two).containsExactly(one);
     }
+
+    @Test
+    void nonCausalBlocksSplitOverHeadsWithTheSameResult() {
+        Random random = new Random(117);
+        Attention.Shape shape = Attention.Shape.of(12, 12, 32, false);
+        int len = 40;
+        float[] q = KernelTesting.gaussian(random, len * 12 * 32, 1.0);
+        float[] k = KernelTesting.gaussian(random, len * 12 * 32, 1.0);
+        float[] v = KernelTesting.gaussian(random, len * 12 * 32, 1.0);
+        boolean[] keyValid = new boolean[len];
+        for (int j = 0; j < len; j++) {
+            keyValid[j] = j % 7 != 3;
+        }
+        float[] expected = reference(shape, q, len, 0, k, v, len, keyValid, null);
+        float[] one = new float[q.length];
+        float[] two = new float[q.length];
+        int saved = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            Attention.vector(shape, q, 0, len, 0, k, v, 0, len, keyValid, null, 0, one, 0);
+            Parallel.setThreads(2);
+            assertThat(len).isGreaterThanOrEqualTo(Attention.KEYS_ACROSS_MIN_QUERIES);
+            assertThat(Parallel.splits(shape.heads(), Attention.minHeadsPerChunk(len, len, shape.headDim())))
+                    .as("the heads split on 2 threads").isTrue();
+            Attention.vector(shape, q, 0, len, 0, k, v, 0, len, keyValid, null, 0, two, 0);
+        } finally {
+            Parallel.setThreads(saved);
+        }
+        assertThat(two).containsExactly(one);
+        KernelTesting.assertClose(one, expected, 0, 2e-5, "keys across");
+    }
 }
