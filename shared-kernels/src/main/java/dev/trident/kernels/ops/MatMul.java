@@ -190,14 +190,21 @@ public final class MatMul {
         // y is written row by row (its lines written whole; writing down its columns measured slower), reading the
         // transposed acc with a stride; the indices step instead of being divided out per element.
         int tileStride = panels * TILE_ROWS * PANEL_ROWS;
+        int fullTiles = rows / TILE_ROWS;
         for (int r = 0; r < m; r++) {
             int dst = yOff + r * out + row0;
             int rowAcc = (r / PANEL_ROWS) * TILE_ROWS * PANEL_ROWS + r % PANEL_ROWS;
-            for (int t = 0; t < tiles; t++, rowAcc += tileStride) {
-                int tileCols = Math.min(TILE_ROWS, rows - t * TILE_ROWS);
-                for (int i = 0; i < tileCols; i++) {
-                    y[dst++] = acc[rowAcc + i * PANEL_ROWS];
-                }
+            int t = 0;
+            for (; t < fullTiles; t++, rowAcc += tileStride, dst += TILE_ROWS) {
+                y[dst] = acc[rowAcc];
+                y[dst + 1] = acc[rowAcc + PANEL_ROWS];
+                y[dst + 2] = acc[rowAcc + 2 * PANEL_ROWS];
+                y[dst + 3] = acc[rowAcc + 3 * PANEL_ROWS];
+                y[dst + 4] = acc[rowAcc + 4 * PANEL_ROWS];
+                y[dst + 5] = acc[rowAcc + 5 * PANEL_ROWS];
+            }
+            for (int i = 0; i < rows - fullTiles * TILE_ROWS; i++) {
+                y[dst + i] = acc[rowAcc + i * PANEL_ROWS];
             }
         }
     }
