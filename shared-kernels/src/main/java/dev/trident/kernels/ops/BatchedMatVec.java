@@ -187,23 +187,16 @@ public final class BatchedMatVec {
 
     /**
      * {@link MatVec#rowQ8_0Vector} on a decoded row: per block the lane-wise Σ q·x in the order of
-     * {@code MatVec.q8Block}, one FMA with the block scale into two alternating accumulators, then the reduction.
+     * {@code MatVec.q8Block}, one FMA with the block scale into one accumulator chain, then the reduction.
      */
     static float dotQ8_0Decoded(float[] q, float[] scales, int n, float[] x, int xOff) {
         int blocks = n / Q8_0.BLOCK;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
             int at = b * Q8_0.BLOCK;
-            acc0 = blockSum(q, at, x, xOff + at).fma(FloatVector.broadcast(F, scales[b]), acc0);
-            acc1 = blockSum(q, at + Q8_0.BLOCK, x, xOff + at + Q8_0.BLOCK).fma(FloatVector.broadcast(F, scales[b + 1]), acc1);
+            acc = blockSum(q, at, x, xOff + at).fma(FloatVector.broadcast(F, scales[b]), acc);
         }
-        if (b < blocks) {
-            int at = b * Q8_0.BLOCK;
-            acc0 = blockSum(q, at, x, xOff + at).fma(FloatVector.broadcast(F, scales[b]), acc0);
-        }
-        return VectorMath.sumLanes(acc0.add(acc1));
+        return VectorMath.sumLanes(acc);
     }
 
     /** {@link #dotHalfDecoded} for two vectors in one loop, each with exactly that kernel's operations. */
@@ -239,29 +232,16 @@ public final class BatchedMatVec {
     /** {@link #dotQ8_0Decoded} for two vectors in one loop, each with exactly that kernel's operations. */
     static void dotQ8_0DecodedPair(float[] q, float[] scales, int n, float[] x, int xa, int xb, float[] y, int ya, int yb) {
         int blocks = n / Q8_0.BLOCK;
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
-        FloatVector b0 = FloatVector.zero(F);
-        FloatVector b1 = FloatVector.zero(F);
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
+        FloatVector a = FloatVector.zero(F);
+        FloatVector c = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
             int at = b * Q8_0.BLOCK;
-            int next = at + Q8_0.BLOCK;
-            FloatVector s0 = FloatVector.broadcast(F, scales[b]);
-            FloatVector s1 = FloatVector.broadcast(F, scales[b + 1]);
-            a0 = blockSum(q, at, x, xa + at).fma(s0, a0);
-            b0 = blockSum(q, at, x, xb + at).fma(s0, b0);
-            a1 = blockSum(q, next, x, xa + next).fma(s1, a1);
-            b1 = blockSum(q, next, x, xb + next).fma(s1, b1);
+            FloatVector scale = FloatVector.broadcast(F, scales[b]);
+            a = blockSum(q, at, x, xa + at).fma(scale, a);
+            c = blockSum(q, at, x, xb + at).fma(scale, c);
         }
-        if (b < blocks) {
-            int at = b * Q8_0.BLOCK;
-            FloatVector s0 = FloatVector.broadcast(F, scales[b]);
-            a0 = blockSum(q, at, x, xa + at).fma(s0, a0);
-            b0 = blockSum(q, at, x, xb + at).fma(s0, b0);
-        }
-        y[ya] = VectorMath.sumLanes(a0.add(a1));
-        y[yb] = VectorMath.sumLanes(b0.add(b1));
+        y[ya] = VectorMath.sumLanes(a);
+        y[yb] = VectorMath.sumLanes(c);
     }
 
     private static FloatVector blockSum(float[] q, int qOff, float[] x, int xOff) {
