@@ -1,8 +1,7 @@
 package dev.trident.kernels.parallel;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one worker pool all kernels share, sized to the cores, and the range splitter they use.
@@ -15,8 +14,16 @@ import java.util.concurrent.ForkJoinWorkerThread;
  * {@link #sequential(Runnable)} to run a scope on the calling thread only. Nested calls from inside a worker run
  * inline (no oversubscription, no deadlock).
  *
- * <p>Cost: one small task object per chunk and call when a call splits ({@link #splits}); single-threaded
- * calls and the kernels' inner loops allocate nothing.
+ * <p>Hand-off: a decode step makes hundreds of short kernel calls (a 1.1B Llama token: 155 matrix × vector
+ * products of about 0.1–0.5 ms each), so each call's fork and join must cost microseconds. A parked thread takes
+ * tens of microseconds to wake on this VM: a {@code ForkJoinPool} hand-off measured 82 µs per call with trivial
+ * work, about 14 ms of every 1.1B token on two threads. Workers and waiting callers therefore spin (with
+ * {@link Thread#onSpinWait()}) for {@value #SPIN_NANOS} ns before they park, as ONNX Runtime's and llama.cpp's
+ * pools do: back-to-back calls hand over in well under a microsecond, and an idle pool parks and costs nothing.
+ *
+ * <p>Cost: one small chunk object per extra chunk and call when a call splits ({@link #splits}); single-threaded
+ * calls and the kernels' inner loops allocate nothing. Concurrent callers share the workers: a chunk that finds
+ * its worker busy runs on its caller instead (same result, less parallel).
  */
 public final class Parallel {
 
@@ -26,31 +33,27 @@ public final class Parallel {
         void run(int start, int end);
     }
 
+    /** How long an idle worker, or a caller waiting for its chunks, spins before parking. */
+    static final long SPIN_NANOS = 200_000;
+
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     private static volatile int threads = Math.max(1, Integer.getInteger("trident.kernels.threads", CORES));
     private static final ThreadLocal<int[]> SEQUENTIAL_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
     // The caller runs one chunk itself, so the pool needs one thread fewer than the cores (at least one, so a
     // two-thread test still runs two chunks concurrently on a one-core CI box).
-    private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, CORES - 1), pool -> {
-        ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-        thread.setName("trident-kernel-" + thread.getPoolIndex());
-        thread.setDaemon(true);
-        return thread;
-    }, null, false);
+    private static final Worker[] WORKERS = startWorkers(Math.max(1, CORES - 1));
 
     private Parallel() {
     }
 
     /** Threads a kernel splits into now (1 inside {@link #sequential} or on a pool worker). */
     public static int threads() {
-        if (SEQUENTIAL_DEPTH.get()[0] > 0 || Thread.currentThread() instanceof ForkJoinWorkerThread worker
-                && worker.getPool() == POOL) {
+        if (SEQUENTIAL_DEPTH.get()[0] > 0 || Thread.currentThread() instanceof Worker) {
             return 1;
         }
         return threads;
     }
-
     /** Sets the thread count for all later kernel calls (1 = single-threaded). */
     public static void setThreads(int count) {
         if (count < 1) {
@@ -101,12 +104,13 @@ public final class Parallel {
             task.run(0, count);
             return;
         }
-        @SuppressWarnings("unchecked")
-        ForkJoinTask<?>[] others = new ForkJoinTask<?>[chunks - 1];
+        Chunk[] handedOff = new Chunk[chunks - 1];
         for (int c = 1; c < chunks; c++) {
-            int start = (int) ((long) count * c / chunks);
-            int end = (int) ((long) count * (c + 1) / chunks);
-            others[c - 1] = POOL.submit(() -> task.run(start, end));
+            Chunk chunk = new Chunk(task, (int) ((long) count * c / chunks), (int) ((long) count * (c + 1) / chunks));
+            Worker worker = WORKERS[(c - 1) % WORKERS.length];
+            if (worker.offer(chunk)) {
+                handedOff[c - 1] = chunk;
+            }
         }
         Throwable failure = null;
         try {
@@ -114,12 +118,23 @@ public final class Parallel {
         } catch (Throwable t) {
             failure = t;
         }
-        for (ForkJoinTask<?> other : others) {
-            try {
-                other.join();
-            } catch (Throwable t) {
-                if (failure == null) {
-                    failure = t;
+        // Chunks no worker took run here, in order, after this thread's own.
+        for (int c = 1; c < chunks; c++) {
+            if (handedOff[c - 1] == null) {
+                try {
+                    task.run((int) ((long) count * c / chunks), (int) ((long) count * (c + 1) / chunks));
+                } catch (Throwable t) {
+                    if (failure == null) {
+                        failure = t;
+                    }
+                }
+            }
+        }
+        for (Chunk chunk : handedOff) {
+            if (chunk != null) {
+                chunk.await();
+                if (chunk.failure != null && failure == null) {
+                    failure = chunk.failure;
                 }
             }
         }
@@ -131,6 +146,110 @@ public final class Parallel {
         }
         if (failure != null) {
             throw new IllegalStateException(failure);
+        }
+    }
+
+    private static Worker[] startWorkers(int count) {
+        Worker[] workers = new Worker[count];
+        for (int i = 0; i < count; i++) {
+            workers[i] = new Worker("trident-kernel-" + i);
+            workers[i].start();
+        }
+        return workers;
+    }
+
+    /** One handed-off chunk: its range, and its completion for the caller that waits on it. */
+    private static final class Chunk {
+        final RangeTask task;
+        final int start;
+        final int end;
+        final Thread caller = Thread.currentThread();
+        volatile boolean done;
+        volatile boolean callerParked;
+        Throwable failure;
+
+        Chunk(RangeTask task, int start, int end) {
+            this.task = task;
+            this.start = start;
+            this.end = end;
+        }
+
+        void run() {
+            try {
+                task.run(start, end);
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        /** Called by the worker after {@link #run()}; {@code failure} is published by the volatile write. */
+        void finish() {
+            done = true;
+            if (callerParked) {
+                LockSupport.unpark(caller);
+            }
+        }
+
+        void await() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (!done) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    callerParked = true;
+                    if (!done) {
+                        LockSupport.park(this);
+                    }
+                    callerParked = false;
+                }
+            }
+        }
+    }
+
+    /** A pool thread: takes one chunk at a time from its slot, spinning a while for the next before it parks. */
+    private static final class Worker extends Thread {
+        private final AtomicReference<Chunk> slot = new AtomicReference<>();
+        private volatile boolean parked;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        /** Hands {@code chunk} to this worker unless it is busy with another caller's. */
+        boolean offer(Chunk chunk) {
+            if (!slot.compareAndSet(null, chunk)) {
+                return false;
+            }
+            if (parked) {
+                LockSupport.unpark(this);
+            }
+            return true;
+        }
+
+        @Override
+        public void run() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (true) {
+                Chunk chunk = slot.get();
+                if (chunk == null) {
+                    if (System.nanoTime() < spinUntil) {
+                        Thread.onSpinWait();
+                    } else {
+                        parked = true;
+                        if (slot.get() == null) {
+                            LockSupport.park(this);
+                        }
+                        parked = false;
+                    }
+                    continue;
+                }
+                chunk.run();
+                // Free the slot before signalling: the caller's next call may hand this worker a chunk at once.
+                slot.set(null);
+                chunk.finish();
+                spinUntil = System.nanoTime() + SPIN_NANOS;
+            }
         }
     }
 }
