@@ -4,6 +4,7 @@ import dev.trident.kernels.blocks.LayerNorm;
 import dev.trident.kernels.blocks.Linear;
 import dev.trident.kernels.blocks.Mlp;
 import dev.trident.kernels.ops.Attention;
+import dev.trident.kernels.parallel.Parallel;
 
 /**
  * The pieces BERT and DistilBERT share once their tensor names are resolved: bidirectional multi-head attention over
@@ -61,13 +62,25 @@ final class EncoderLayers {
             query.forward(x, 0, rows, queries, 0);
             key.forward(x, 0, rows, keys, 0);
             value.forward(x, 0, rows, values, 0);
-            for (int b = 0; b < batch.start.length; b++) {
+            // Sequences split over the threads, each attending on one: most sentences are too short for their
+            // heads to be worth splitting, and one sequence at a time left the other core spinning.
+            int sequences = batch.start.length;
+            if (!Parallel.splits(sequences, 1)) {
+                attendSequences(batch, width, 0, sequences);
+            } else {
+                Parallel.forRange(sequences, 1,
+                        (from, to) -> Parallel.sequential(() -> attendSequences(batch, width, from, to)));
+            }
+            output.forward(attended, 0, rows, out, 0);
+        }
+
+        private void attendSequences(BatchRows batch, int width, int from, int to) {
+            for (int b = from; b < to; b++) {
                 int off = batch.start[b] * width;
                 int n = batch.length[b];
                 Attention.attend(shape, queries, off, n, 0, keys, values, off, n,
                         batch.keyValid == null ? null : batch.keyValid[b], null, 0, attended, off);
             }
-            output.forward(attended, 0, rows, out, 0);
         }
     }
 

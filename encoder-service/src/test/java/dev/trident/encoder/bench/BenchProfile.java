@@ -164,7 +164,7 @@ final class BenchProfile {
                 case "EncoderBatch" -> {
                     return "padding, masks";
                 }
-                case "Parallel" -> {
+                case "Parallel", "Worker", "Chunk" -> {
                     return POOL;
                 }
                 case "EncoderLayers" -> {
@@ -185,7 +185,7 @@ final class BenchProfile {
         return "other: " + shortName(topType);
     }
 
-    static final String POOL = "thread pool (fork, join, wait)";
+    static final String POOL = "thread pool (hand-off, spin-wait, park)";
     static final String MATMUL = "matmul: ";
 
     private static String matmulUser(List<RecordedFrame> frames, int from) {

@@ -17,9 +17,6 @@ public final class LayerNorm {
     }
 
     public void forward(float[] x, int xOff, int rows, float[] out, int outOff) {
-        int dim = weight.length;
-        for (int r = 0; r < rows; r++) {
-            Norms.layerNorm(x, xOff + r * dim, out, outOff + r * dim, dim, weight, bias, eps);
-        }
+        Norms.layerNormRows(x, xOff, out, outOff, rows, weight.length, weight, bias, eps);
     }
 }

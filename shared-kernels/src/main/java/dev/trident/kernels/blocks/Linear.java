@@ -47,10 +47,7 @@ public final class Linear {
             MatMul.matMul(weight, x, xOff, rows, y, yOff);
         }
         if (bias != null) {
-            int out = outFeatures();
-            for (int r = 0; r < rows; r++) {
-                Axpy.axpy(1f, bias, 0, y, yOff + r * out, out);
-            }
+            Axpy.addToRows(bias, y, yOff, rows, outFeatures());
         }
     }
 
@@ -65,10 +62,7 @@ public final class Linear {
             BatchedMatVec.matVec(weight, x, xOff, rows, y, yOff);
         }
         if (bias != null) {
-            int out = outFeatures();
-            for (int r = 0; r < rows; r++) {
-                Axpy.axpy(1f, bias, 0, y, yOff + r * out, out);
-            }
+            Axpy.addToRows(bias, y, yOff, rows, outFeatures());
         }
     }
 }

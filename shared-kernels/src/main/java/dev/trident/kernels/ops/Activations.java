@@ -3,6 +3,7 @@ package dev.trident.kernels.ops;
 import static dev.trident.kernels.ops.Simd.F;
 import static dev.trident.kernels.ops.Simd.L;
 
+import dev.trident.kernels.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -28,7 +29,27 @@ public final class Activations {
 
     /** {@code dst[i] = act(src[i])}. */
     public static void apply(Activation act, float[] src, int srcOff, float[] dst, int dstOff, int n) {
-        if (Simd.SCALAR) {
+        boolean scalar = Simd.SCALAR;
+        // Large blocks (an encoder's feed-forward: tokens x 1536) split over threads in whole vectors, so every
+        // element takes the same vector or scalar-tail path as in one call.
+        int vectors = n / L;
+        if (!Parallel.splits(vectors, ELEMENTS_PER_CHUNK / L)) {
+            applyRange(scalar, act, src, srcOff, dst, dstOff, n);
+            return;
+        }
+        Parallel.forRange(vectors, ELEMENTS_PER_CHUNK / L, (start, end) -> {
+            int from = start * L;
+            int to = end == vectors ? n : end * L;
+            applyRange(scalar, act, src, srcOff + from, dst, dstOff + from, to - from);
+        });
+    }
+
+    /** Elements a thread chunk of {@link #apply} needs at least (an erf GELU costs a few ns per element). */
+    static final int ELEMENTS_PER_CHUNK = 1 << 14;
+
+    private static void applyRange(boolean scalar, Activation act, float[] src, int srcOff, float[] dst, int dstOff,
+                                   int n) {
+        if (scalar) {
             applyScalar(act, src, srcOff, dst, dstOff, n);
         } else {
             applyVector(act, src, srcOff, dst, dstOff, n);

@@ -3,6 +3,7 @@ package dev.trident.kernels.ops;
 import static dev.trident.kernels.ops.Simd.F;
 import static dev.trident.kernels.ops.Simd.L;
 
+import dev.trident.kernels.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
 
 /** Scale-add {@code y += α·x} (residual adds with α = 1, attention's weighted sum of values) and in-place scale. */
@@ -36,6 +37,25 @@ public final class Axpy {
         for (int i = 0; i < n; i++) {
             y[yOff + i] += alpha * x[xOff + i];
         }
+    }
+
+    /**
+     * {@code y[yOff + r·n + i] += row[i]} for {@code r < rows}, {@code i < n} (a Linear's bias on every output
+     * row): {@link #axpy} with alpha 1 per row, split over threads by rows for large blocks.
+     */
+    public static void addToRows(float[] row, float[] y, int yOff, int rows, int n) {
+        int minRows = Math.max(1, (1 << 15) / Math.max(1, n));
+        if (!Parallel.splits(rows, minRows)) {
+            for (int r = 0; r < rows; r++) {
+                axpy(1f, row, 0, y, yOff + r * n, n);
+            }
+            return;
+        }
+        Parallel.forRange(rows, minRows, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                axpy(1f, row, 0, y, yOff + r * n, n);
+            }
+        });
     }
 
     /** {@code x[off + i] *= alpha} for {@code i < n}. */

@@ -88,10 +88,11 @@ public final class MatMul {
         int panels = (m + PANEL_ROWS - 1) / PANEL_ROWS;
         int paddedK = (in + K_BLOCK - 1) / K_BLOCK * K_BLOCK;
         float[] packedX = Scratch.get().packedActivations(panels * PANEL_ROWS * paddedK);
-        if (!Parallel.splits(panels, 4)) {
+        // A panel is tens of microseconds of packing: worth a hand-off (under a microsecond to a spinning worker).
+        if (!Parallel.splits(panels, 1)) {
             packActivationPanels(x, xOff, m, in, paddedK, packedX, 0, panels);
         } else {
-            Parallel.forRange(panels, 4,
+            Parallel.forRange(panels, 1,
                     (start, end) -> packActivationPanels(x, xOff, m, in, paddedK, packedX, start, end));
         }
         int units = (out + UNIT_ROWS - 1) / UNIT_ROWS;

@@ -3,6 +3,7 @@ package dev.trident.kernels.ops;
 import static dev.trident.kernels.ops.Simd.F;
 import static dev.trident.kernels.ops.Simd.L;
 
+import dev.trident.kernels.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -19,6 +20,26 @@ public final class Norms {
      * LayerNorm (BERT, BART, GPT-2): {@code dst = (x - mean) / sqrt(var + eps) · weight + bias}, biased variance
      * (divide by n) as {@code torch.nn.LayerNorm}. {@code bias} may be null (no bias).
      */
+    /**
+     * {@link #layerNorm} of {@code rows} consecutive rows of {@code n}, split over threads by rows for large blocks
+     * (each row is normalised whole by one thread, so results do not depend on the split).
+     */
+    public static void layerNormRows(float[] src, int srcOff, float[] dst, int dstOff, int rows, int n,
+                                     float[] weight, float[] bias, float eps) {
+        int minRows = Math.max(1, (1 << 14) / Math.max(1, n));
+        if (!Parallel.splits(rows, minRows)) {
+            for (int r = 0; r < rows; r++) {
+                layerNorm(src, srcOff + r * n, dst, dstOff + r * n, n, weight, bias, eps);
+            }
+            return;
+        }
+        Parallel.forRange(rows, minRows, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                layerNorm(src, srcOff + r * n, dst, dstOff + r * n, n, weight, bias, eps);
+            }
+        });
+    }
+
     public static void layerNorm(float[] src, int srcOff, float[] dst, int dstOff, int n,
                                  float[] weight, float[] bias, float eps) {
         if (Simd.SCALAR) {

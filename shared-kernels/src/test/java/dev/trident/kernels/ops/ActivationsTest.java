@@ -4,6 +4,7 @@ import static dev.trident.kernels.ops.KernelTesting.LENGTHS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.trident.kernels.parallel.Parallel;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -79,5 +80,26 @@ class ActivationsTest {
         assertThat(Activation.fromHf("gelu_pytorch_tanh")).isEqualTo(Activation.GELU_TANH);
         assertThat(Activation.fromHf("silu")).isEqualTo(Activation.SILU);
         assertThat(Activation.fromHf("gelu")).isEqualTo(Activation.GELU);
+    }
+
+    @Test
+    void largeBlocksSplitOverThreadsWithTheSameResult() {
+        float[] x = KernelTesting.gaussian(new Random(19), 100_003, 3.0);
+        int saved = Parallel.threads();
+        try {
+            for (Activation act : Activation.values()) {
+                float[] one = new float[x.length];
+                float[] two = new float[x.length];
+                Parallel.setThreads(1);
+                Activations.apply(act, x, 0, one, 0, x.length);
+                Parallel.setThreads(2);
+                assertThat(Parallel.splits(
+                        x.length / Simd.L, Activations.ELEMENTS_PER_CHUNK / Simd.L)).isTrue();
+                Activations.apply(act, x, 0, two, 0, x.length);
+                assertThat(two).as(act.name()).containsExactly(one);
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
     }
 }
