@@ -30,13 +30,13 @@ import jdk.incubator.vector.FloatVector;
  * <p>Work is split over (query, head) pairs; each pair is computed whole by one thread, so results do not
  * depend on the thread count. Score rows live in per-thread scratch; no allocation per pair.
  *
- * <p>Non-causal blocks of at least {@value #KEYS_ACROSS_MIN_QUERIES} queries (an encoder, T5's encoder) take the
- * vector kernel "keys across": per head the key block is transposed once into {@code [headDim][kvLen]} scratch, and
+ * <p>Blocks of at least {@value #KEYS_ACROSS_MIN_QUERIES} queries (an encoder, a prefill) take the vector kernel
+ * "keys across": per head the key block is transposed once into {@code [headDim][kvLen]} scratch, and
  * each query's scores come out {@code L} keys at a time as {@code headDim} FMAs of a broadcast query value, with no
  * lane reduction per key. A dot product per key spent most of its time in its reduction and call at the head sizes
  * of small encoders (32 or 64 floats: 2–4 vectors); the encoder bench measured attention at a quarter of
- * all-MiniLM-L6-v2's time that way. That path splits over heads; the choice depends on the shape only, never on
- * the thread count.
+ * all-MiniLM-L6-v2's time that way, and a 2 000-token causal prefill was mostly such calls. That path splits over
+ * heads; the choice depends on the block (its query count), never on the thread count.
  */
 public final class Attention {
 
@@ -95,15 +95,15 @@ public final class Attention {
         if (keyValid != null && keyValid.length < kvLen) {
             throw new IllegalArgumentException("key mask has " + keyValid.length + " flags for " + kvLen + " keys");
         }
-        if (!scalar && !shape.causal() && qLen >= KEYS_ACROSS_MIN_QUERIES) {
+        if (!scalar && qLen >= KEYS_ACROSS_MIN_QUERIES) {
             int heads = shape.heads();
             int minHeads = minHeadsPerChunk(qLen, kvLen, shape.headDim());
             if (!Parallel.splits(heads, minHeads)) {
-                attendHeadsKeysAcross(shape, q, qOff, qLen, k, v, kvOff, kvLen, keyValid, bias, biasOff, out, outOff,
-                        0, heads);
+                attendHeadsKeysAcross(shape, q, qOff, qLen, qPos0, k, v, kvOff, kvLen, keyValid, bias, biasOff, out,
+                        outOff, 0, heads);
             } else {
-                Parallel.forRange(heads, minHeads, (start, end) -> attendHeadsKeysAcross(shape, q, qOff, qLen, k, v,
-                        kvOff, kvLen, keyValid, bias, biasOff, out, outOff, start, end));
+                Parallel.forRange(heads, minHeads, (start, end) -> attendHeadsKeysAcross(shape, q, qOff, qLen, qPos0,
+                        k, v, kvOff, kvLen, keyValid, bias, biasOff, out, outOff, start, end));
             }
             return;
         }
@@ -135,12 +135,13 @@ public final class Attention {
     }
 
     /**
-     * Heads {@code [start, end)} of a non-causal block, every query, keys across the lanes: scores of keys
-     * {@code j..j+L} of query i are {@code Σ_d q[i][d] · kT[d][j..j+L]} (one FMA chain in d order per score).
+     * Heads {@code [start, end)} of a block, every query, keys across the lanes: scores of keys {@code j..j+L} of
+     * query i are {@code Σ_d q[i][d] · kT[d][j..j+L]} (one FMA chain in d order per score), over the query's
+     * visible keys only (whole vectors of them: the causal bound and the window as in {@link #attendOne}).
      */
-    private static void attendHeadsKeysAcross(Shape shape, float[] q, int qOff, int qLen, float[] k, float[] v,
-                                              int kvOff, int kvLen, boolean[] keyValid, float[] bias, int biasOff,
-                                              float[] out, int outOff, int start, int end) {
+    private static void attendHeadsKeysAcross(Shape shape, float[] q, int qOff, int qLen, int qPos0, float[] k,
+                                              float[] v, int kvOff, int kvLen, boolean[] keyValid, float[] bias,
+                                              int biasOff, float[] out, int outOff, int start, int end) {
         int headDim = shape.headDim();
         int group = shape.heads() / shape.kvHeads();
         int kvStride = shape.kvHeads() * headDim;
@@ -167,7 +168,20 @@ public final class Attention {
             for (int i = 0; i < qLen; i++) {
                 int qBase = qOff + i * qStride + h * headDim;
                 int outBase = outOff + i * qStride + h * headDim;
-                for (int j0 = 0; j0 < paddedKeys; j0 += L) {
+                int lo = 0;
+                int hi = kvLen;
+                if (shape.causal()) {
+                    int position = qPos0 + i;
+                    hi = Math.min(kvLen, position + 1);
+                    if (shape.slidingWindow() > 0) {
+                        lo = Math.max(0, position - shape.slidingWindow() + 1);
+                    }
+                }
+                if (hi <= lo) {
+                    Arrays.fill(out, outBase, outBase + headDim, 0f);
+                    continue;
+                }
+                for (int j0 = lo / L * L; j0 < hi; j0 += L) {
                     FloatVector acc = FloatVector.zero(F);
                     for (int d = 0, row = j0; d < headDim; d++, row += paddedKeys) {
                         acc = FloatVector.fromArray(F, keysT, row).fma(FloatVector.broadcast(F, q[qBase + d]), acc);
@@ -176,25 +190,25 @@ public final class Attention {
                 }
                 if (bias != null) {
                     int biasRow = biasOff + (h * qLen + i) * kvLen;
-                    for (int j = 0; j < kvLen; j++) {
+                    for (int j = lo; j < hi; j++) {
                         scores[j] += bias[biasRow + j];
                     }
                 }
                 if (keyValid != null) {
-                    for (int j = 0; j < kvLen; j++) {
+                    for (int j = lo; j < hi; j++) {
                         if (!keyValid[j]) {
                             scores[j] = Float.NEGATIVE_INFINITY;
                         }
                     }
                 }
-                Softmax.vector(scores, 0, kvLen);
+                Softmax.vector(scores, lo, hi - lo);
                 // out = Σ_j p_j·v_j, one vector of columns at a time held in a register across the keys: the same
                 // FMA chain per element as an Axpy per key, without loading and storing out for every key.
                 int vHead = kvOff + kvHead * headDim;
                 int d0 = 0;
                 for (; d0 <= headDim - L; d0 += L) {
                     FloatVector acc = FloatVector.zero(F);
-                    for (int j = 0, vRow = vHead + d0; j < kvLen; j++, vRow += kvStride) {
+                    for (int j = lo, vRow = vHead + lo * kvStride + d0; j < hi; j++, vRow += kvStride) {
                         float p = scores[j];
                         if (p != 0f) {
                             acc = FloatVector.fromArray(F, v, vRow).fma(FloatVector.broadcast(F, p), acc);
@@ -204,7 +218,7 @@ public final class Attention {
                 }
                 if (d0 < headDim) {
                     Arrays.fill(out, outBase + d0, outBase + headDim, 0f);
-                    for (int j = 0, vRow = vHead; j < kvLen; j++, vRow += kvStride) {
+                    for (int j = lo, vRow = vHead + lo * kvStride; j < hi; j++, vRow += kvStride) {
                         float p = scores[j];
                         if (p != 0f) {
                             for (int d = d0; d < headDim; d++) {
