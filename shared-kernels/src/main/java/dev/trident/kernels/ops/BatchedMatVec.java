@@ -61,7 +61,7 @@ public final class BatchedMatVec {
             rowsVector(type, data, rows, cols, x, xOff, n, y, yOff, 0, rows);
             return;
         }
-        Parallel.forRange(rows, minRows,
+        Parallel.forRangeBalanced(rows, minRows,
                 (start, end) -> rowsVector(type, data, rows, cols, x, xOff, n, y, yOff, start, end));
     }
 

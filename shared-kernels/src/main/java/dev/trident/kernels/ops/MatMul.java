@@ -99,7 +99,7 @@ public final class MatMul {
         if (!Parallel.splits(units, 1)) {
             computeUnits(w, in, paddedK, out, packedX, m, panels, y, yOff, 0, units);
         } else {
-            Parallel.forRange(units, 1,
+            Parallel.forRangeBalanced(units, 1,
                     (start, end) -> computeUnits(w, in, paddedK, out, packedX, m, panels, y, yOff, start, end));
         }
     }

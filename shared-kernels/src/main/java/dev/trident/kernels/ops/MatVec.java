@@ -59,7 +59,7 @@ public final class MatVec {
             rowsVector(type, data, cols, x, xOff, y, yOff, 0, rows);
             return;
         }
-        Parallel.forRange(rows, minRows,
+        Parallel.forRangeBalanced(rows, minRows,
                 (start, end) -> rowsVector(type, data, cols, x, xOff, y, yOff, start, end));
     }
 

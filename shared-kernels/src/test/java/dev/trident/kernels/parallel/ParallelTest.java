@@ -70,4 +70,36 @@ class ParallelTest {
             Parallel.setThreads(saved);
         }
     }
+
+    @Test
+    void balancedRangesRunEveryItemOnceAndPropagateFailures() {
+        int saved = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setThreads(threads);
+                for (int count : new int[] {1, 7, 64, 1001}) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(count);
+                    AtomicInteger pieces = new AtomicInteger();
+                    Parallel.forRangeBalanced(count, 4, (start, end) -> {
+                        pieces.incrementAndGet();
+                        for (int i = start; i < end; i++) {
+                            hits.incrementAndGet(i);
+                        }
+                    });
+                    for (int i = 0; i < count; i++) {
+                        assertThat(hits.get(i)).as("item %d of %d on %d threads", i, count, threads).isEqualTo(1);
+                    }
+                    assertThat(pieces.get()).isBetween(1, Math.max(1, threads * Parallel.PIECES_PER_THREAD));
+                }
+            }
+            Parallel.setThreads(2);
+            assertThatThrownBy(() -> Parallel.forRangeBalanced(1000, 1, (start, end) -> {
+                if (start >= 500) {
+                    throw new IllegalStateException("piece from " + start);
+                }
+            })).isInstanceOf(IllegalStateException.class).hasMessageStartingWith("piece from");
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
 }
