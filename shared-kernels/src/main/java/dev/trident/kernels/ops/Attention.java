@@ -168,15 +168,8 @@ public final class Attention {
             for (int i = 0; i < qLen; i++) {
                 int qBase = qOff + i * qStride + h * headDim;
                 int outBase = outOff + i * qStride + h * headDim;
-                int lo = 0;
-                int hi = kvLen;
-                if (shape.causal()) {
-                    int position = qPos0 + i;
-                    hi = Math.min(kvLen, position + 1);
-                    if (shape.slidingWindow() > 0) {
-                        lo = Math.max(0, position - shape.slidingWindow() + 1);
-                    }
-                }
+                int lo = firstVisibleKey(shape, qPos0 + i);
+                int hi = endOfVisibleKeys(shape, qPos0 + i, kvLen);
                 if (hi <= lo) {
                     Arrays.fill(out, outBase, outBase + headDim, 0f);
                     continue;
@@ -231,6 +224,16 @@ public final class Attention {
         }
     }
 
+    /** The first key a query at absolute {@code position} sees: the sliding window's start, else 0. */
+    private static int firstVisibleKey(Shape shape, int position) {
+        return shape.causal() && shape.slidingWindow() > 0 ? Math.max(0, position - shape.slidingWindow() + 1) : 0;
+    }
+
+    /** One past the last key a query at absolute {@code position} sees: itself when causal, else all. */
+    private static int endOfVisibleKeys(Shape shape, int position, int kvLen) {
+        return shape.causal() ? Math.min(kvLen, position + 1) : kvLen;
+    }
+
     /** (query, head) pairs {@code [start, end)}, item = query · heads + head. */
     private static void attendItems(boolean scalar, Shape shape, float[] q, int qOff, int qLen, int qPos0,
                                     float[] k, float[] v, int kvOff, int kvLen, boolean[] keyValid,
@@ -254,15 +257,8 @@ public final class Attention {
         int qBase = qOff + (i * shape.heads() + h) * headDim;
         int outBase = outOff + (i * shape.heads() + h) * headDim;
         // Visible keys [lo, hi): causal and window bounds shrink the range instead of masking it.
-        int lo = 0;
-        int hi = kvLen;
-        if (shape.causal()) {
-            int position = qPos0 + i;
-            hi = Math.min(kvLen, position + 1);
-            if (shape.slidingWindow() > 0) {
-                lo = Math.max(0, position - shape.slidingWindow() + 1);
-            }
-        }
+        int lo = firstVisibleKey(shape, qPos0 + i);
+        int hi = endOfVisibleKeys(shape, qPos0 + i, kvLen);
         Arrays.fill(out, outBase, outBase + headDim, 0f);
         if (hi <= lo) {
             return;
