@@ -210,13 +210,12 @@ public final class Attention {
                     acc.intoArray(out, outBase + d0);
                 }
                 if (d0 < headDim) {
+                    // The columns past the last whole vector: Axpy's scalar tail, key by key.
                     Arrays.fill(out, outBase + d0, outBase + headDim, 0f);
                     for (int j = lo, vRow = vHead + lo * kvStride; j < hi; j++, vRow += kvStride) {
                         float p = scores[j];
                         if (p != 0f) {
-                            for (int d = d0; d < headDim; d++) {
-                                out[outBase + d] += p * v[vRow + d];
-                            }
+                            Axpy.scalar(p, v, vRow + d0, out, outBase + d0, headDim - d0);
                         }
                     }
                 }

@@ -46,16 +46,16 @@ public final class Axpy {
     public static void addToRows(float[] row, float[] y, int yOff, int rows, int n) {
         int minRows = Math.max(1, (1 << 15) / Math.max(1, n));
         if (!Parallel.splits(rows, minRows)) {
-            for (int r = 0; r < rows; r++) {
-                axpy(1f, row, 0, y, yOff + r * n, n);
-            }
+            addToRowRange(row, y, yOff, n, 0, rows);
             return;
         }
-        Parallel.forRange(rows, minRows, (start, end) -> {
-            for (int r = start; r < end; r++) {
-                axpy(1f, row, 0, y, yOff + r * n, n);
-            }
-        });
+        Parallel.forRange(rows, minRows, (start, end) -> addToRowRange(row, y, yOff, n, start, end));
+    }
+
+    private static void addToRowRange(float[] row, float[] y, int yOff, int n, int start, int end) {
+        for (int r = start; r < end; r++) {
+            axpy(1f, row, 0, y, yOff + r * n, n);
+        }
     }
 
     /** {@code x[off + i] *= alpha} for {@code i < n}. */

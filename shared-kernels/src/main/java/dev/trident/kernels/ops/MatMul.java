@@ -195,8 +195,7 @@ public final class MatMul {
         for (int r = 0; r < m; r++) {
             int dst = yOff + r * out + row0;
             int rowAcc = (r / PANEL_ROWS) * TILE_ROWS * PANEL_ROWS + r % PANEL_ROWS;
-            int t = 0;
-            for (; t < fullTiles; t++, rowAcc += tileStride, dst += TILE_ROWS) {
+            for (int t = 0; t < fullTiles; t++, rowAcc += tileStride, dst += TILE_ROWS) {
                 y[dst] = acc[rowAcc];
                 y[dst + 1] = acc[rowAcc + PANEL_ROWS];
                 y[dst + 2] = acc[rowAcc + 2 * PANEL_ROWS];

@@ -81,8 +81,8 @@ public final class MatVec {
                                    int start, int end) {
         int r = start;
         // Decoding types go several rows at a time: more weight streams in flight overlap the memory latency with
-        // the decode work (measured for Q8_0 on one core: 1 row 4.7, 2 rows 7.8, 4 rows 9.6 GB/s from memory; 6 or
-        // 8 rows spill and collapse). The four rows of a Q8_0 step are a quarter of the chunk apart, so each is one
+        // the decode work (measured for Q8_0 on one core from memory: 2 rows 7.8-8.8, 4 rows 9.6 GB/s; 6 or 8 rows
+        // spill and collapse). The four rows of a Q8_0 step are a quarter of the chunk apart, so each is one
         // long sequential stream through the chunk: with four neighbouring rows the streams restarted every row and
         // short rows lost a third (5632x2048: 5.9 GB/s as neighbours, 9.2 strided; 4096x4096: 9.4 and 11.3).
         // Each row's arithmetic is exactly the single-row kernel's, so grouping (which depends on where a thread's
@@ -90,18 +90,15 @@ public final class MatVec {
         if (type == DType.Q8_0) {
             long rowBytes = (long) (cols / Q8_0.BLOCK) * Q8_0.BLOCK_BYTES;
             int quarter = (end - start) / 4;
-            for (int t = 0; t < quarter; t++) {
-                int r0 = start + t;
-                rowQuadQ8_0Vector(data, r0 * rowBytes, quarter * rowBytes, cols, x, xOff, y, yOff + r0, quarter);
+            for (int r0 = start; r0 < start + quarter; r0++) {
+                rowQuadQ8_0Vector(data, rowBytes, r0, quarter, cols, x, xOff, y, yOff);
             }
             r = start + 4 * quarter;
         } else if (type == DType.BF16) {
             // Likewise two streams, half the chunk apart.
             int half = (end - start) / 2;
-            for (int t = 0; t < half; t++) {
-                int r0 = start + t;
-                rowPairBf16Vector(data, (long) r0 * cols * 2, (long) (r0 + half) * cols * 2, cols, x, xOff, y,
-                        yOff + r0, half);
+            for (int r0 = start; r0 < start + half; r0++) {
+                rowPairBf16Vector(data, r0, half, cols, x, xOff, y, yOff);
             }
             r = start + 2 * half;
         }
@@ -206,11 +203,13 @@ public final class MatVec {
     }
 
     /**
-     * Two rows of {@link #rowBf16Vector} in one loop, each with exactly that kernel's operations: the rows at byte
-     * offsets {@code off0} and {@code off1} go to {@code y[yAt]} and {@code y[yAt + yStride]}.
+     * Rows {@code row} and {@code row + apart} of {@link #rowBf16Vector} in one loop, each with exactly that kernel's
+     * operations, into {@code y[yOff + row]} and {@code y[yOff + row + apart]}.
      */
-    static void rowPairBf16Vector(MemorySegment w, long off0, long off1, int n, float[] x, int xOff, float[] y, int yAt,
-                                  int yStride) {
+    static void rowPairBf16Vector(MemorySegment w, int row, int apart, int n, float[] x, int xOff, float[] y,
+                                  int yOff) {
+        long off0 = (long) row * n * 2;
+        long off1 = (long) (row + apart) * n * 2;
         FloatVector acc00 = FloatVector.zero(F);
         FloatVector acc01 = FloatVector.zero(F);
         FloatVector acc10 = FloatVector.zero(F);
@@ -235,8 +234,8 @@ public final class MatVec {
             sum0 += Float.intBitsToFloat(w.get(Tensor.I16_LE, off0 + 2L * i) << 16) * x[xOff + i];
             sum1 += Float.intBitsToFloat(w.get(Tensor.I16_LE, off1 + 2L * i) << 16) * x[xOff + i];
         }
-        y[yAt] = sum0;
-        y[yAt + yStride] = sum1;
+        y[yOff + row] = sum0;
+        y[yOff + row + apart] = sum1;
     }
 
     static float rowBf16Scalar(MemorySegment w, long byteOff, int n, float[] x, int xOff) {
@@ -287,12 +286,14 @@ public final class MatVec {
     }
 
     /**
-     * Four rows of {@link #rowQ8_0Vector} in one loop, each with exactly that kernel's operations: the rows at byte
-     * offsets {@code off0 + i·stride} go to {@code y[yAt + i·yStride]}, {@code i < 4}.
+     * Rows {@code row + i·apart}, {@code i < 4}, of {@link #rowQ8_0Vector} in one loop, each with exactly that
+     * kernel's operations, into {@code y[yOff + row + i·apart]}.
      */
-    static void rowQuadQ8_0Vector(MemorySegment w, long off0, long stride, int n, float[] x, int xOff, float[] y,
-                                  int yAt, int yStride) {
+    static void rowQuadQ8_0Vector(MemorySegment w, long rowBytes, int row, int apart, int n, float[] x, int xOff,
+                                  float[] y, int yOff) {
         int blocks = n / Q8_0.BLOCK;
+        long stride = apart * rowBytes;
+        long off0 = row * rowBytes;
         long off1 = off0 + stride;
         long off2 = off1 + stride;
         long off3 = off2 + stride;
@@ -308,10 +309,11 @@ public final class MatVec {
             acc2 = q8Block(w, off2 + in, x, xb).fma(blockScale(w, off2 + in), acc2);
             acc3 = q8Block(w, off3 + in, x, xb).fma(blockScale(w, off3 + in), acc3);
         }
+        int yAt = yOff + row;
         y[yAt] = VectorMath.sumLanes(acc0);
-        y[yAt + yStride] = VectorMath.sumLanes(acc1);
-        y[yAt + 2 * yStride] = VectorMath.sumLanes(acc2);
-        y[yAt + 3 * yStride] = VectorMath.sumLanes(acc3);
+        y[yAt + apart] = VectorMath.sumLanes(acc1);
+        y[yAt + 2 * apart] = VectorMath.sumLanes(acc2);
+        y[yAt + 3 * apart] = VectorMath.sumLanes(acc3);
     }
 
     private static FloatVector blockScale(MemorySegment w, long blockByteOff) {

@@ -20,6 +20,15 @@ public final class Norms {
      * LayerNorm (BERT, BART, GPT-2): {@code dst = (x - mean) / sqrt(var + eps) · weight + bias}, biased variance
      * (divide by n) as {@code torch.nn.LayerNorm}. {@code bias} may be null (no bias).
      */
+    public static void layerNorm(float[] src, int srcOff, float[] dst, int dstOff, int n,
+                                 float[] weight, float[] bias, float eps) {
+        if (Simd.SCALAR) {
+            layerNormScalar(src, srcOff, dst, dstOff, n, weight, bias, eps);
+        } else {
+            layerNormVector(src, srcOff, dst, dstOff, n, weight, bias, eps);
+        }
+    }
+
     /**
      * {@link #layerNorm} of {@code rows} consecutive rows of {@code n}, split over threads by rows for large blocks
      * (each row is normalised whole by one thread, so results do not depend on the split).
@@ -28,24 +37,17 @@ public final class Norms {
                                      float[] weight, float[] bias, float eps) {
         int minRows = Math.max(1, (1 << 14) / Math.max(1, n));
         if (!Parallel.splits(rows, minRows)) {
-            for (int r = 0; r < rows; r++) {
-                layerNorm(src, srcOff + r * n, dst, dstOff + r * n, n, weight, bias, eps);
-            }
+            layerNormRange(src, srcOff, dst, dstOff, n, weight, bias, eps, 0, rows);
             return;
         }
-        Parallel.forRange(rows, minRows, (start, end) -> {
-            for (int r = start; r < end; r++) {
-                layerNorm(src, srcOff + r * n, dst, dstOff + r * n, n, weight, bias, eps);
-            }
-        });
+        Parallel.forRange(rows, minRows,
+                (start, end) -> layerNormRange(src, srcOff, dst, dstOff, n, weight, bias, eps, start, end));
     }
 
-    public static void layerNorm(float[] src, int srcOff, float[] dst, int dstOff, int n,
-                                 float[] weight, float[] bias, float eps) {
-        if (Simd.SCALAR) {
-            layerNormScalar(src, srcOff, dst, dstOff, n, weight, bias, eps);
-        } else {
-            layerNormVector(src, srcOff, dst, dstOff, n, weight, bias, eps);
+    private static void layerNormRange(float[] src, int srcOff, float[] dst, int dstOff, int n, float[] weight,
+                                       float[] bias, float eps, int start, int end) {
+        for (int r = start; r < end; r++) {
+            layerNorm(src, srcOff + r * n, dst, dstOff + r * n, n, weight, bias, eps);
         }
     }
 

@@ -105,38 +105,30 @@ public final class Parallel {
             task.run(0, count);
             return;
         }
-        Chunk[] handedOff = new Chunk[chunks - 1];
+        Chunk[] others = new Chunk[chunks - 1];
         for (int c = 1; c < chunks; c++) {
-            Chunk chunk = new Chunk(task, (int) ((long) count * c / chunks), (int) ((long) count * (c + 1) / chunks));
-            Worker worker = WORKERS[(c - 1) % WORKERS.length];
-            if (worker.offer(chunk)) {
-                handedOff[c - 1] = chunk;
-            }
+            Chunk chunk = new Chunk(task, bound(count, c, chunks), bound(count, c + 1, chunks));
+            chunk.handedOff = WORKERS[(c - 1) % WORKERS.length].offer(chunk);
+            others[c - 1] = chunk;
         }
         Throwable failure = null;
         try {
-            task.run(0, (int) ((long) count / chunks));
+            task.run(0, bound(count, 1, chunks));
         } catch (Throwable t) {
             failure = t;
         }
         // Chunks no worker took run here, in order, after this thread's own.
-        for (int c = 1; c < chunks; c++) {
-            if (handedOff[c - 1] == null) {
-                try {
-                    task.run((int) ((long) count * c / chunks), (int) ((long) count * (c + 1) / chunks));
-                } catch (Throwable t) {
-                    if (failure == null) {
-                        failure = t;
-                    }
-                }
+        for (Chunk chunk : others) {
+            if (!chunk.handedOff) {
+                chunk.run();
             }
         }
-        for (Chunk chunk : handedOff) {
-            if (chunk != null) {
+        for (Chunk chunk : others) {
+            if (chunk.handedOff) {
                 chunk.await();
-                if (chunk.failure != null && failure == null) {
-                    failure = chunk.failure;
-                }
+            }
+            if (failure == null) {
+                failure = chunk.failure;
             }
         }
         if (failure instanceof RuntimeException runtime) {
@@ -172,9 +164,14 @@ public final class Parallel {
         AtomicInteger next = new AtomicInteger();
         forRange(threadsNow, 1, (ignoredStart, ignoredEnd) -> {
             for (int piece = next.getAndIncrement(); piece < pieces; piece = next.getAndIncrement()) {
-                task.run((int) ((long) count * piece / pieces), (int) ((long) count * (piece + 1) / pieces));
+                task.run(bound(count, piece, pieces), bound(count, piece + 1, pieces));
             }
         });
+    }
+
+    /** Start of part {@code part} of {@code [0, count)} cut into {@code parts} near-equal contiguous parts. */
+    private static int bound(int count, int part, int parts) {
+        return (int) ((long) count * part / parts);
     }
 
     private static Worker[] startWorkers(int count) {
@@ -192,6 +189,8 @@ public final class Parallel {
         final int start;
         final int end;
         final Thread caller = Thread.currentThread();
+        /** Whether a worker took it (else its caller runs it); read and written by the caller only. */
+        boolean handedOff;
         volatile boolean done;
         volatile boolean callerParked;
         Throwable failure;
