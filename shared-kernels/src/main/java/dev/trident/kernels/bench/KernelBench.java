@@ -37,33 +37,38 @@ public final class KernelBench {
     private static final VectorSpecies<Float> F = Simd.F;
 
     private final boolean quick;
+    private final String only; // "matvec" or "matmul" runs that part alone (the limits are always measured)
     private final List<String> lines = new ArrayList<>();
     private final double[] bandwidth = new double[3]; // GB/s by thread count
     private final double[] peak = new double[3];      // GFLOP/s by thread count
     private double sink;
 
-    private KernelBench(boolean quick) {
+    private KernelBench(boolean quick, String only) {
         this.quick = quick;
+        this.only = only;
     }
 
     public static void main(String[] args) throws IOException {
         boolean quick = false;
+        String only = null;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--out" -> out = Path.of(args[++i]);
+                case "--only" -> only = args[++i];
                 default -> {
-                    System.err.println("usage: KernelBench [--quick] [--out FILE]");
+                    System.err.println("usage: KernelBench [--quick] [--only matvec|matmul] [--out FILE]");
                     System.exit(2);
                 }
             }
         }
         if (out == null) {
             String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm"));
-            out = Path.of("ops/bench/results/kernels-" + stamp + (quick ? "-quick" : "") + ".txt");
+            out = Path.of("ops/bench/results/kernels-" + stamp + (quick ? "-quick" : "")
+                    + (only == null ? "" : "-" + only) + ".txt");
         }
-        KernelBench bench = new KernelBench(quick);
+        KernelBench bench = new KernelBench(quick, only);
         bench.run();
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.write(out, bench.lines);
@@ -92,6 +97,20 @@ public final class KernelBench {
             say(String.format("FMA peak         %d thread%s  %7.1f GFLOP/s (12 independent %d-lane FMA chains)", t,
                     t == 1 ? " " : "s", peak[t], F.length()));
         }
+        if (!"matmul".equals(only)) {
+            benchMatVecs(threadsMax);
+        }
+        if (!"matvec".equals(only)) {
+            benchMatMuls(threadsMax);
+        }
+        say("");
+        say("# goals: matrix x vector >= 0.8 of bandwidth and matrix x matrix >= 0.8 of FMA peak, on 2 threads");
+        if (sink == 42) {
+            System.out.println(sink);
+        }
+    }
+
+    private void benchMatVecs(int threadsMax) {
         say("");
         say("## Matrix x vector (decode): weight bytes / s over read bandwidth; weights cycled through copies > 1 GiB");
         say(String.format("%-22s %-5s %3s %10s %10s %9s", "shape [out x in]", "type", "thr", "ms/call", "GB/s", "fraction"));
@@ -101,6 +120,9 @@ public final class KernelBench {
                 benchMatVec(shape[0], shape[1], type, threadsMax);
             }
         }
+    }
+
+    private void benchMatMuls(int threadsMax) {
         say("");
         say("## Matrix x matrix (prefill/encoder): GFLOP/s (2·M·K·N) over FMA peak");
         say(String.format("%-22s %-5s %3s %10s %10s %9s", "M x K x N", "type", "thr", "ms/call", "GFLOP/s", "fraction"));
@@ -109,11 +131,6 @@ public final class KernelBench {
             for (DType type : new DType[] {DType.F32, DType.BF16, DType.Q8_0}) {
                 benchMatMul(shape[0], shape[1], shape[2], type, threadsMax);
             }
-        }
-        say("");
-        say("# goals: matrix x vector >= 0.8 of bandwidth and matrix x matrix >= 0.8 of FMA peak, on 2 threads");
-        if (sink == 42) {
-            System.out.println(sink);
         }
     }
 

@@ -24,10 +24,10 @@ class BatchedMatVecTest {
     @EnumSource(DType.class)
     void everyVectorEqualsMatVecAloneBitwise(DType type) {
         Random random = new Random(61 + type.ordinal());
-        for (int trial = 0; trial < 20; trial++) {
+        for (int trial = 0; trial < 30; trial++) {
             int out = new int[] {1, 2, 5, 16, 17, 63, 130}[random.nextInt(7)];
             int in = MatrixKernelsTest.inputSize(random, type);
-            int n = new int[] {1, 2, 3, 8}[random.nextInt(4)];
+            int n = new int[] {1, 2, 3, 4, 5, 7, 8}[random.nextInt(7)];
             check(random, type, out, in, n);
         }
         check(random, type, 96, 2048, 8);
