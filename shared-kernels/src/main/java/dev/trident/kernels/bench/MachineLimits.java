@@ -46,12 +46,17 @@ public final class MachineLimits {
 
     /** Best of 4 runs of 12 independent FMA chains per thread, GFLOP/s. */
     public static double fmaPeak(int threads, long iterations) {
+        return fmaPeak(threads, iterations, 4);
+    }
+
+    /** Best of {@code reps} runs of 12 independent FMA chains per thread, GFLOP/s. */
+    public static double fmaPeak(int threads, long iterations, int reps) {
         int previous = Parallel.threads();
         Parallel.setThreads(threads);
         try {
             float[] partial = new float[threads];
             double best = 0;
-            for (int rep = 0; rep < 4; rep++) {
+            for (int rep = 0; rep < reps; rep++) {
                 long start = System.nanoTime();
                 Parallel.forRange(threads, 1, (s, e) -> {
                     for (int t = s; t < e; t++) {

@@ -4,6 +4,7 @@ import static dev.trident.kernels.ops.Convert.LE;
 import static dev.trident.kernels.ops.Simd.B_Q;
 import static dev.trident.kernels.ops.Simd.B_Q_PARTS;
 import static dev.trident.kernels.ops.Simd.F;
+import static dev.trident.kernels.ops.Simd.I;
 import static dev.trident.kernels.ops.Simd.L;
 
 import dev.trident.kernels.parallel.Parallel;
@@ -13,6 +14,7 @@ import dev.trident.kernels.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -56,13 +58,22 @@ public final class BatchedMatVec {
         }
         MemorySegment data = w.data();
         DType type = w.dtype();
+        float[] xs = x;
+        int xsOff = xOff;
+        if (type == DType.Q8_0 && Q8_0Lanes.INTERLEAVED) {
+            // The n vectors lie back to back and cols is a multiple of the group: one pass interleaves them all.
+            xs = Q8_0Lanes.interleaved(x, xOff, n * cols);
+            xsOff = 0;
+        }
         int minRows = minRowsPerChunk(cols, n);
         if (!Parallel.splits(rows, minRows)) {
-            rowsVector(type, data, rows, cols, x, xOff, n, y, yOff, 0, rows);
+            rowsVector(type, data, rows, cols, xs, xsOff, n, y, yOff, 0, rows);
             return;
         }
+        float[] chunkX = xs;
+        int chunkXOff = xsOff;
         Parallel.forRangeBalanced(rows, minRows,
-                (start, end) -> rowsVector(type, data, rows, cols, x, xOff, n, y, yOff, start, end));
+                (start, end) -> rowsVector(type, data, rows, cols, chunkX, chunkXOff, n, y, yOff, start, end));
     }
 
     /** Scalar twin: {@link MatVec#rowDotScalar} per row and vector, so it equals {@link MatVec#scalar} bitwise. */
@@ -176,7 +187,10 @@ public final class BatchedMatVec {
         }
     }
 
-    /** The int8 values of a Q8_0 row as floats (exact) and its block scales, unscaled as MatVec sums them. */
+    /**
+     * The int8 values of a Q8_0 row as floats (exact) and its block scales, unscaled as MatVec sums them; in the lane
+     * order MatVec decodes them to ({@link Q8_0Lanes}).
+     */
     private static void decodeQ8_0Row(MemorySegment w, long byteOff, int cols, float[] row, int rowAt, float[] scales,
                                       int scalesAt) {
         int blocks = cols / Q8_0.BLOCK;
@@ -184,10 +198,20 @@ public final class BatchedMatVec {
             long in = byteOff + (long) b * Q8_0.BLOCK_BYTES;
             scales[scalesAt + b] = Float.float16ToFloat(w.get(Tensor.I16_LE, in));
             int out = rowAt + b * Q8_0.BLOCK;
-            for (int o = 0; o < Q8_0.BLOCK; o += B_Q.length()) {
-                ByteVector q = ByteVector.fromMemorySegment(B_Q, w, in + 2 + o, LE);
-                for (int part = 0; part < B_Q_PARTS; part++) {
-                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, part)).intoArray(row, out + o + part * L);
+            if (Q8_0Lanes.INTERLEAVED) {
+                for (int g = 0; g < Q8_0.BLOCK; g += Q8_0Lanes.GROUP) {
+                    IntVector q = IntVector.fromMemorySegment(I, w, in + 2 + g, LE);
+                    for (int k = 0; k < 4; k++) {
+                        ((FloatVector) q.lanewise(VectorOperators.LSHL, 24 - 8 * k).lanewise(VectorOperators.ASHR, 24)
+                                .convert(VectorOperators.I2F, 0)).intoArray(row, out + g + k * L);
+                    }
+                }
+            } else {
+                for (int o = 0; o < Q8_0.BLOCK; o += B_Q.length()) {
+                    ByteVector q = ByteVector.fromMemorySegment(B_Q, w, in + 2 + o, LE);
+                    for (int part = 0; part < B_Q_PARTS; part++) {
+                        ((FloatVector) q.convertShape(VectorOperators.B2F, F, part)).intoArray(row, out + o + part * L);
+                    }
                 }
             }
         }
@@ -335,8 +359,8 @@ public final class BatchedMatVec {
 
     /**
      * {@link MatVec#rowQ8_0Vector} on a decoded row ({@code q[qAt..]}, scales from {@code scales[scalesAt]}): per block
-     * the lane-wise Σ q·x in the order of {@code MatVec.q8Block}, one FMA with the block scale into one accumulator
-     * chain, then the reduction.
+     * the lane-wise Σ q·x in that kernel's order (and lane order, {@link Q8_0Lanes}), one FMA with the block scale
+     * into one accumulator chain, then the reduction.
      */
     static float dotQ8_0Decoded(float[] q, int qAt, float[] scales, int scalesAt, int n, float[] x, int xOff) {
         int blocks = n / Q8_0.BLOCK;

@@ -27,12 +27,13 @@ import jdk.incubator.vector.FloatVector;
  *   <li>The weight rows are cut into units of {@value #UNIT_ROWS}; units are split across threads. A unit walks K
  *       in blocks of {@value #K_BLOCK}: the weight block is decoded to F32 once ({@code UNIT_ROWS × K_BLOCK},
  *       about L2-sized) and reused by every activation panel.</li>
- *   <li>Micro-kernel: {@value #TILE_ROWS} weight rows × 4 vectors of activation rows = 24 FMA accumulators in
+ *   <li>Micro-kernel: 6 weight rows × 4 vectors of activation rows = 24 FMA accumulators in
  *       registers; per k it loads 4 activation vectors and broadcasts 6 weights (24 FMAs per 10 loads). On this
  *       AVX-512 machine 6×4 measured faster than 4×4 and 4×6. It needs 29 vector registers: right for AVX-512 and
- *       NEON/SVE (32); on AVX2 (16) C2 will spill some accumulators (correct, slower).</li>
+ *       NEON/SVE (32). With 16 ({@link Simd#VECTOR_REGISTERS}, AVX2) the tile is 4 weight rows × 2 vectors, run
+ *       twice per panel ({@link #tileNarrow}).</li>
  * </ul>
- * Accumulators are kept per tile, its {@value #TILE_ROWS} weight rows {@value #PANEL_ROWS} floats apart, so a tile
+ * Accumulators are kept per tile, its {@link #TILE_ROWS} weight rows {@value #PANEL_ROWS} floats apart, so a tile
  * addresses them from one base (no per-row base registers live across the k loop).
  * Every output element is one FMA chain in k order (block by block), whatever the unit split or the tile
  * variant at the edges, so results do not depend on the thread count.
@@ -41,8 +42,8 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class MatMul {
 
-    /** Weight rows of the register tile. */
-    static final int TILE_ROWS = 6;
+    /** Weight rows of the register tile: 6 with 32 vector registers ({@link #tileFull}), 4 with 16 ({@link #tileNarrow}). */
+    static final int TILE_ROWS = Simd.VECTOR_REGISTERS < 32 ? 4 : 6;
     /** Weight rows per unit of parallel work (a multiple of the tile). */
     static final int UNIT_ROWS = 96;
     /** K block: the activation panel ({@code K_BLOCK × 4L} floats) stays in L1, the weight block in L2. */
@@ -99,7 +100,7 @@ public final class MatMul {
         if (!Parallel.splits(units, 1)) {
             computeUnits(w, in, paddedK, out, packedX, m, panels, y, yOff, 0, units);
         } else {
-            Parallel.forRangeBalanced(units, 1,
+            Parallel.forEachTaken(units,
                     (start, end) -> computeUnits(w, in, paddedK, out, packedX, m, panels, y, yOff, start, end));
         }
     }
@@ -177,7 +178,16 @@ public final class MatMul {
                 for (int t = 0; t < tiles; t++) {
                     int accBase = (t * panels + p) * TILE_ROWS * PANEL_ROWS;
                     int wBase = t * TILE_ROWS * K_BLOCK;
-                    if (liveRows > 3 * L) {
+                    if (TILE_ROWS == 4) {
+                        // Vectors 0-1 then 2-3 of the panel, a lone live last vector by itself.
+                        int v = 0;
+                        for (; (v + 1) * L < liveRows; v += 2) {
+                            tileNarrow(packedX, xBase + v * L, packedW, wBase, acc, accBase + v * L);
+                        }
+                        if (v * L < liveRows) {
+                            tileNarrowEdge(packedX, xBase + v * L, packedW, wBase, acc, accBase + v * L);
+                        }
+                    } else if (liveRows > 3 * L) {
                         tileFull(packedX, xBase, packedW, wBase, acc, accBase);
                     } else {
                         // Last, partly filled panel: only the vectors holding live rows (same FMA chain per element).
@@ -196,12 +206,9 @@ public final class MatMul {
             int dst = yOff + r * out + row0;
             int rowAcc = (r / PANEL_ROWS) * TILE_ROWS * PANEL_ROWS + r % PANEL_ROWS;
             for (int t = 0; t < fullTiles; t++, rowAcc += tileStride, dst += TILE_ROWS) {
-                y[dst] = acc[rowAcc];
-                y[dst + 1] = acc[rowAcc + PANEL_ROWS];
-                y[dst + 2] = acc[rowAcc + 2 * PANEL_ROWS];
-                y[dst + 3] = acc[rowAcc + 3 * PANEL_ROWS];
-                y[dst + 4] = acc[rowAcc + 4 * PANEL_ROWS];
-                y[dst + 5] = acc[rowAcc + 5 * PANEL_ROWS];
+                for (int i = 0; i < TILE_ROWS; i++) {
+                    y[dst + i] = acc[rowAcc + i * PANEL_ROWS];
+                }
             }
             for (int i = 0; i < rows - fullTiles * TILE_ROWS; i++) {
                 y[dst + i] = acc[rowAcc + i * PANEL_ROWS];
@@ -236,7 +243,7 @@ public final class MatMul {
     }
 
     /**
-     * The register tile: {@value #TILE_ROWS} weight rows (broadcast) × 4 vectors of activation rows,
+     * The register tile with 32 vector registers: 6 weight rows (broadcast) × 4 vectors of activation rows,
      * {@value #K_BLOCK} k steps: 24 accumulators + 4 activation vectors + 1 broadcast = 29 of AVX-512's 32 registers
      * (C2 spills nothing); per k 4 vector loads and 6 broadcasts feed 24 FMAs.
      * {@code acc[accBase + i·PANEL_ROWS + v·L ..]} holds the (transposed) outputs of weight row i, vector v.
@@ -336,7 +343,79 @@ public final class MatMul {
         c53.intoArray(acc, a5 + 3 * L);
     }
 
-    /** Edge tile: {@value #TILE_ROWS} weight rows × 1 vector of activation rows (the same per-element FMA chain). */
+    /**
+     * The register tile with 16 vector registers (AVX2): 4 weight rows × 2 vectors of activation rows, 8
+     * accumulators, just enough independent FMA chains for two FMA ports of latency 4. Six rows (12 accumulators,
+     * 15 registers in all) did not fit: C2 hoisted the broadcasts, spilled two accumulators and carried them
+     * through memory every k step, and a Zen 3 core ran 6 × 2 at 42 GFLOP/s, 4 × 2 at 75–90, of a 63–100 peak.
+     */
+    private static void tileNarrow(float[] px, int xBase, float[] pw, int wBase, float[] acc, int accBase) {
+        int a0 = accBase + 0 * PANEL_ROWS;
+        int a1 = accBase + 1 * PANEL_ROWS;
+        int a2 = accBase + 2 * PANEL_ROWS;
+        int a3 = accBase + 3 * PANEL_ROWS;
+        FloatVector c00 = FloatVector.fromArray(F, acc, a0);
+        FloatVector c01 = FloatVector.fromArray(F, acc, a0 + L);
+        FloatVector c10 = FloatVector.fromArray(F, acc, a1);
+        FloatVector c11 = FloatVector.fromArray(F, acc, a1 + L);
+        FloatVector c20 = FloatVector.fromArray(F, acc, a2);
+        FloatVector c21 = FloatVector.fromArray(F, acc, a2 + L);
+        FloatVector c30 = FloatVector.fromArray(F, acc, a3);
+        FloatVector c31 = FloatVector.fromArray(F, acc, a3 + L);
+        int xo = xBase;
+        for (int kk = 0; kk < K_BLOCK; kk++, xo += PANEL_ROWS) {
+            int wi = wBase + kk;
+            FloatVector x0 = FloatVector.fromArray(F, px, xo);
+            FloatVector x1 = FloatVector.fromArray(F, px, xo + L);
+            FloatVector b = FloatVector.broadcast(F, pw[wi + 0 * K_BLOCK]);
+            c00 = x0.fma(b, c00);
+            c01 = x1.fma(b, c01);
+            b = FloatVector.broadcast(F, pw[wi + 1 * K_BLOCK]);
+            c10 = x0.fma(b, c10);
+            c11 = x1.fma(b, c11);
+            b = FloatVector.broadcast(F, pw[wi + 2 * K_BLOCK]);
+            c20 = x0.fma(b, c20);
+            c21 = x1.fma(b, c21);
+            b = FloatVector.broadcast(F, pw[wi + 3 * K_BLOCK]);
+            c30 = x0.fma(b, c30);
+            c31 = x1.fma(b, c31);
+        }
+        c00.intoArray(acc, a0);
+        c01.intoArray(acc, a0 + L);
+        c10.intoArray(acc, a1);
+        c11.intoArray(acc, a1 + L);
+        c20.intoArray(acc, a2);
+        c21.intoArray(acc, a2 + L);
+        c30.intoArray(acc, a3);
+        c31.intoArray(acc, a3 + L);
+    }
+
+    /** {@link #tileNarrow} for one vector of activation rows (the same per-element FMA chain). */
+    private static void tileNarrowEdge(float[] px, int xBase, float[] pw, int wBase, float[] acc, int accBase) {
+        int a0 = accBase + 0 * PANEL_ROWS;
+        int a1 = accBase + 1 * PANEL_ROWS;
+        int a2 = accBase + 2 * PANEL_ROWS;
+        int a3 = accBase + 3 * PANEL_ROWS;
+        FloatVector c00 = FloatVector.fromArray(F, acc, a0);
+        FloatVector c10 = FloatVector.fromArray(F, acc, a1);
+        FloatVector c20 = FloatVector.fromArray(F, acc, a2);
+        FloatVector c30 = FloatVector.fromArray(F, acc, a3);
+        int xo = xBase;
+        for (int kk = 0; kk < K_BLOCK; kk++, xo += PANEL_ROWS) {
+            int wi = wBase + kk;
+            FloatVector x0 = FloatVector.fromArray(F, px, xo);
+            c00 = x0.fma(FloatVector.broadcast(F, pw[wi + 0 * K_BLOCK]), c00);
+            c10 = x0.fma(FloatVector.broadcast(F, pw[wi + 1 * K_BLOCK]), c10);
+            c20 = x0.fma(FloatVector.broadcast(F, pw[wi + 2 * K_BLOCK]), c20);
+            c30 = x0.fma(FloatVector.broadcast(F, pw[wi + 3 * K_BLOCK]), c30);
+        }
+        c00.intoArray(acc, a0);
+        c10.intoArray(acc, a1);
+        c20.intoArray(acc, a2);
+        c30.intoArray(acc, a3);
+    }
+
+    /** Edge tile: 6 weight rows × 1 vector of activation rows (the same per-element FMA chain as {@link #tileFull}). */
     private static void tileEdge(float[] px, int xBase, float[] pw, int wBase, float[] acc, int accBase) {
         int a0 = accBase + 0 * PANEL_ROWS;
         int a1 = accBase + 1 * PANEL_ROWS;

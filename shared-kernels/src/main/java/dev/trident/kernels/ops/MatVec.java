@@ -4,6 +4,7 @@ import static dev.trident.kernels.ops.Convert.LE;
 import static dev.trident.kernels.ops.Simd.B_Q;
 import static dev.trident.kernels.ops.Simd.B_Q_PARTS;
 import static dev.trident.kernels.ops.Simd.F;
+import static dev.trident.kernels.ops.Simd.I;
 import static dev.trident.kernels.ops.Simd.L;
 
 import dev.trident.kernels.parallel.Parallel;
@@ -14,6 +15,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -54,13 +56,21 @@ public final class MatVec {
         int cols = checkShape(w, x, xOff, y, yOff);
         MemorySegment data = w.data();
         DType type = w.dtype();
+        float[] xs = x;
+        int xsOff = xOff;
+        if (type == DType.Q8_0 && Q8_0Lanes.INTERLEAVED) {
+            xs = Q8_0Lanes.interleaved(x, xOff, cols);
+            xsOff = 0;
+        }
         int minRows = minRowsPerChunk(cols);
         if (!Parallel.splits(rows, minRows)) {
-            rowsVector(type, data, cols, x, xOff, y, yOff, 0, rows);
+            rowsVector(type, data, cols, xs, xsOff, y, yOff, 0, rows);
             return;
         }
+        float[] chunkX = xs;
+        int chunkXOff = xsOff;
         Parallel.forRangeBalanced(rows, minRows,
-                (start, end) -> rowsVector(type, data, cols, x, xOff, y, yOff, start, end));
+                (start, end) -> rowsVector(type, data, cols, chunkX, chunkXOff, y, yOff, start, end));
     }
 
     public static void scalar(Tensor w, float[] x, int xOff, float[] y, int yOff) {
@@ -84,8 +94,11 @@ public final class MatVec {
         // core from memory, 4096-float F32 rows: one stream 11.9, two 15.5, four 18.5, eight 10.7 GB/s (AMD EPYC);
         // Q8_0 on Intel: neighbouring rows restarted their streams every row and short rows lost a third
         // (5632x2048: 5.9 GB/s as neighbours, 9.2 strided). Each row's arithmetic is exactly the single-row kernel's,
-        // so grouping (which depends on where a thread's chunk starts and ends) never changes a result.
-        int quarter = type == DType.F16 ? 0 : (end - start) / 4;
+        // so grouping (which depends on where a thread's chunk starts and ends) never changes a result. Interleaved
+        // Q8_0 rows go one at a time: four in one loop made C2 stop inlining at its node limit (NodeCountInliningCutoff)
+        // and box vectors per block (AVX2: 2.8 GB/s), and one row alone keeps the core busy decoding.
+        boolean single = type == DType.F16 || (type == DType.Q8_0 && Q8_0Lanes.INTERLEAVED);
+        int quarter = single ? 0 : (end - start) / 4;
         for (int r0 = start; r0 < start + quarter; r0++) {
             switch (type) {
                 case F32 -> rowQuadF32Vector(data, r0, quarter, cols, x, xOff, y, yOff);
@@ -125,7 +138,10 @@ public final class MatVec {
         return cols;
     }
 
-    /** Dot of weight row {@code row} (of {@code cols} values) with {@code x[xOff..]}, vector kernel. */
+    /**
+     * Dot of weight row {@code row} (of {@code cols} values) with {@code x[xOff..]}, vector kernel; for Q8_0 with
+     * {@link Q8_0Lanes#INTERLEAVED}, {@code x} in that order.
+     */
     static float rowDotVector(DType type, MemorySegment w, int row, int cols, float[] x, int xOff) {
         return switch (type) {
             case F32 -> rowF32Vector(w, (long) row * cols * 4, cols, x, xOff);
@@ -354,6 +370,9 @@ public final class MatVec {
     // Per block: Σ q·x over 32 lanes in float (q are small integers, exact as floats), then one FMA with the
     // block scale into one accumulator chain (its 4-cycle latency is shorter than a block's decode work).
     static float rowQ8_0Vector(MemorySegment w, long byteOff, int n, float[] x, int xOff) {
+        if (Q8_0Lanes.INTERLEAVED) {
+            return rowQ8_0Interleaved(w, byteOff, n, x, xOff);
+        }
         int blocks = n / Q8_0.BLOCK;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
@@ -364,8 +383,32 @@ public final class MatVec {
     }
 
     /**
+     * {@link #rowQ8_0Vector} on 256- or 128-bit vectors, {@code x} interleaved ({@link Q8_0Lanes}): per block the
+     * lane-wise Σ q·x over its groups and their four bytes in order, then one FMA with the scale.
+     */
+    static float rowQ8_0Interleaved(MemorySegment w, long byteOff, int n, float[] x, int xOff) {
+        int blocks = n / Q8_0.BLOCK;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long in = byteOff + (long) b * Q8_0.BLOCK_BYTES;
+            int xb = xOff + b * Q8_0.BLOCK;
+            FloatVector sum = FloatVector.zero(F);
+            for (int g = 0; g < Q8_0.BLOCK; g += Q8_0Lanes.GROUP) {
+                IntVector q = IntVector.fromMemorySegment(I, w, in + 2 + g, LE);
+                for (int k = 0; k < 4; k++) {
+                    FloatVector qf = (FloatVector) q.lanewise(VectorOperators.LSHL, 24 - 8 * k)
+                            .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+                    sum = qf.fma(FloatVector.fromArray(F, x, xb + g + k * L), sum);
+                }
+            }
+            acc = sum.fma(blockScale(w, in), acc);
+        }
+        return VectorMath.sumLanes(acc);
+    }
+
+    /**
      * Rows {@code row + i·apart}, {@code i < 4}, of {@link #rowQ8_0Vector} in one loop, each with exactly that
-     * kernel's operations, into {@code y[yOff + row + i·apart]}.
+     * kernel's operations, into {@code y[yOff + row + i·apart]}; 512-bit floats only (not {@link Q8_0Lanes#INTERLEAVED}).
      */
     static void rowQuadQ8_0Vector(MemorySegment w, long rowBytes, int row, int apart, int n, float[] x, int xOff,
                                   float[] y, int yOff) {

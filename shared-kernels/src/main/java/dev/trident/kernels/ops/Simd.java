@@ -35,15 +35,37 @@ public final class Simd {
     public static final VectorSpecies<Short> S_HALF =
             ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(F.vectorBitSize() / 2));
     /**
-     * Byte species for Q8_0 loads: a quarter of the float bits (same lane count), but at least 64 bits, the
-     * smallest byte species; with 128-bit floats one byte load then feeds two float vectors.
+     * Byte species for Q8_0 loads: 128 bits (16 int8 values), expanded to one float vector on AVX-512, two on AVX2,
+     * four with 128-bit floats. Never 64 bits: C2 compiles a 64-bit byte load from a segment at the offsets Q8_0's
+     * 34-byte blocks give to a slow path (measured with {@code -XX:UseAVX=2}: Q8_0 matrix × vector 1.4 GB/s with
+     * 64-bit loads, about 10x that with 128-bit ones).
      */
-    public static final VectorSpecies<Byte> B_Q = ByteVector.SPECIES_64.withShape(
-            VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
-    /** Float vectors one {@link #B_Q} load expands to (1, or 2 with 128-bit floats). */
+    public static final VectorSpecies<Byte> B_Q = ByteVector.SPECIES_128;
+    /** Float vectors one {@link #B_Q} load expands to (1, 2 or 4). */
     public static final int B_Q_PARTS = B_Q.length() / L;
 
+    /**
+     * Vector registers the kernels may plan for: 16 on x86 without AVX-512 (AVX2 has 16 ymm), else 32 (AVX-512,
+     * NEON, SVE). The register tiles size to it. {@code -Dtrident.kernels.vectorRegisters=16} takes the 16-register
+     * tiles on a 32-register machine, so CI there tests them too.
+     */
+    public static final int VECTOR_REGISTERS = chooseVectorRegisters();
+
     private Simd() {
+    }
+
+    private static int chooseVectorRegisters() {
+        String forced = System.getProperty("trident.kernels.vectorRegisters");
+        if (forced != null && !forced.isBlank()) {
+            int registers = Integer.parseInt(forced.trim());
+            if (registers != 16 && registers != 32) {
+                throw new IllegalArgumentException("trident.kernels.vectorRegisters must be 16 or 32, got " + forced);
+            }
+            return registers;
+        }
+        String arch = System.getProperty("os.arch", "");
+        boolean x86 = arch.equals("amd64") || arch.equals("x86_64");
+        return x86 && FloatVector.SPECIES_PREFERRED.vectorBitSize() < 512 ? 16 : 32;
     }
 
     private static VectorSpecies<Float> chooseFloatSpecies() {
@@ -62,6 +84,7 @@ public final class Simd {
     /** One line for logs and the bench: species and mode. */
     public static String describe() {
         return (SCALAR ? "scalar (trident.kernels.scalar=true)" : "vector") + ", float species " + F.vectorBitSize()
-                + " bits x " + L + " lanes (preferred " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + ")";
+                + " bits x " + L + " lanes (preferred " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "), "
+                + VECTOR_REGISTERS + " vector registers";
     }
 }

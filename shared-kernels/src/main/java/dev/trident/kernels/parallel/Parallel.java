@@ -161,6 +161,24 @@ public final class Parallel {
             forRange(count, minPerPiece, task);
             return;
         }
+        takeInTurn(count, pieces, threadsNow, task);
+    }
+
+    /**
+     * Like {@link #forRangeBalanced} with one item per piece: for items of milliseconds each (a matrix × matrix
+     * unit), where a few pieces per thread leave one core idle for most of a piece at the end.
+     */
+    public static void forEachTaken(int count, RangeTask task) {
+        int threadsNow = threads();
+        if (threadsNow <= 1 || count <= 1) {
+            task.run(0, Math.max(0, count));
+            return;
+        }
+        takeInTurn(count, count, threadsNow, task);
+    }
+
+    /** {@code [0, count)} cut into {@code pieces} that {@code threadsNow} threads take in turn as they finish theirs. */
+    private static void takeInTurn(int count, int pieces, int threadsNow, RangeTask task) {
         AtomicInteger next = new AtomicInteger();
         forRange(threadsNow, 1, (ignoredStart, ignoredEnd) -> {
             for (int piece = next.getAndIncrement(); piece < pieces; piece = next.getAndIncrement()) {

@@ -189,8 +189,9 @@ class MatrixKernelsTest {
         Tensor tensor = weight(type, KernelTesting.gaussian(random, out * in, 0.1), out, in);
         float[] x = KernelTesting.gaussian(random, in, 1.0);
         float[] single = new float[out];
+        float[] rowX = type == DType.Q8_0 && Q8_0Lanes.INTERLEAVED ? Q8_0Lanes.interleaved(x, 0, in).clone() : x;
         for (int r = 0; r < out; r++) {
-            single[r] = MatVec.rowDotVector(type, tensor.data(), r, in, x, 0);
+            single[r] = MatVec.rowDotVector(type, tensor.data(), r, in, rowX, 0);
         }
         int saved = Parallel.threads();
         try {
