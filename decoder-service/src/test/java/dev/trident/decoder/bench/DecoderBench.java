@@ -137,7 +137,13 @@ public final class DecoderBench {
         do {
             timedDecode(lm, sequences, steps);
         } while (System.nanoTime() < warmUntil);
-        return timedDecode(lm, sequences, steps);
+        // Best of three: one timed stories260K run is tens of milliseconds, and a GC or a recompilation inside it
+        // (296 tok/s on one thread against 3 559 on two, AVX2 EPYC) reads as the model's speed.
+        double best = 0;
+        for (int run = 0; run < 3; run++) {
+            best = Math.max(best, timedDecode(lm, sequences, steps));
+        }
+        return best;
     }
 
     private static double timedDecode(CausalLm lm, int sequences, int steps) {

@@ -127,6 +127,26 @@ public final class Convert {
         }
     }
 
+    /**
+     * {@link #q8_0ToF32Vector} in {@link Q8_0Lanes} order ({@code dst[dstOff + p]} = value {@code Q8_0Lanes.sourceOf(p)}
+     * of the run), for 256- and 128-bit vectors: their natural-order widening ran at a third of the speed. Each
+     * value is {@code q · d} exactly as in natural order (an int8 times an F16 scale is exact in float32).
+     */
+    static void q8_0ToF32Interleaved(MemorySegment src, long srcByteOff, float[] dst, int dstOff, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            long in = srcByteOff + (long) b * Q8_0.BLOCK_BYTES;
+            FloatVector scale = FloatVector.broadcast(F, Float.float16ToFloat(src.get(Tensor.I16_LE, in)));
+            int out = dstOff + b * Q8_0.BLOCK;
+            for (int g = 0; g < Q8_0.BLOCK; g += Q8_0Lanes.GROUP) {
+                IntVector q = IntVector.fromMemorySegment(I, src, in + 2 + g, LE);
+                for (int k = 0; k < 4; k++) {
+                    ((FloatVector) q.lanewise(VectorOperators.LSHL, 24 - 8 * k).lanewise(VectorOperators.ASHR, 24)
+                            .convert(VectorOperators.I2F, 0)).mul(scale).intoArray(dst, out + g + k * L);
+                }
+            }
+        }
+    }
+
     public static void q8_0ToF32Scalar(MemorySegment src, long srcByteOff, float[] dst, int dstOff, int blocks) {
         for (int b = 0; b < blocks; b++) {
             long in = srcByteOff + (long) b * Q8_0.BLOCK_BYTES;

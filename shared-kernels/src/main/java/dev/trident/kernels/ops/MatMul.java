@@ -90,11 +90,12 @@ public final class MatMul {
         int paddedK = (in + K_BLOCK - 1) / K_BLOCK * K_BLOCK;
         float[] packedX = Scratch.get().packedActivations(panels * PANEL_ROWS * paddedK);
         // A panel is tens of microseconds of packing: worth a hand-off (under a microsecond to a spinning worker).
+        boolean interleaved = w.dtype() == DType.Q8_0 && Q8_0Lanes.INTERLEAVED;
         if (!Parallel.splits(panels, 1)) {
-            packActivationPanels(x, xOff, m, in, paddedK, packedX, 0, panels);
+            packActivationPanels(x, xOff, m, in, paddedK, interleaved, packedX, 0, panels);
         } else {
             Parallel.forRange(panels, 1,
-                    (start, end) -> packActivationPanels(x, xOff, m, in, paddedK, packedX, start, end));
+                    (start, end) -> packActivationPanels(x, xOff, m, in, paddedK, interleaved, packedX, start, end));
         }
         int units = (out + UNIT_ROWS - 1) / UNIT_ROWS;
         if (!Parallel.splits(units, 1)) {
@@ -105,10 +106,10 @@ public final class MatMul {
         }
     }
 
-    private static void packActivationPanels(float[] x, int xOff, int m, int in, int paddedK, float[] packedX,
-                                             int start, int end) {
+    private static void packActivationPanels(float[] x, int xOff, int m, int in, int paddedK, boolean interleaved,
+                                             float[] packedX, int start, int end) {
         for (int p = start; p < end; p++) {
-            packActivationPanel(x, xOff, m, in, paddedK, p, packedX);
+            packActivationPanel(x, xOff, m, in, paddedK, interleaved, p, packedX);
         }
     }
 
@@ -142,16 +143,19 @@ public final class MatMul {
      * Panel {@code p}: packed[(p·paddedK + k)·PANEL_ROWS + r] = x[row p·PANEL_ROWS + r][k], zero past {@code m} and
      * past {@code in}. The loop runs k-outer so the writes are sequential; the reads walk {@value #PANEL_ROWS} rows
      * side by side, each row's cache line serving 16 consecutive k (row-outer order wrote with a 256-byte stride, a
-     * cache miss a value).
+     * cache miss a value). {@code interleaved}: k runs in {@link Q8_0Lanes} order within each group, the order the
+     * Q8_0 weight block is decoded to, so each product still pairs a weight with its own activation (each output is
+     * then one FMA chain in that order).
      */
-    private static void packActivationPanel(float[] x, int xOff, int m, int in, int paddedK, int p, float[] packed) {
+    private static void packActivationPanel(float[] x, int xOff, int m, int in, int paddedK, boolean interleaved,
+                                            int p, float[] packed) {
         int base = p * paddedK * PANEL_ROWS;
         int firstRow = p * PANEL_ROWS;
         int live = Math.max(0, Math.min(PANEL_ROWS, m - firstRow));
         Arrays.fill(packed, base + in * PANEL_ROWS, base + paddedK * PANEL_ROWS, 0f);
         for (int k = 0; k < in; k++) {
             int dst = base + k * PANEL_ROWS;
-            int src = xOff + firstRow * in + k;
+            int src = xOff + firstRow * in + (interleaved ? Q8_0Lanes.sourceOf(k) : k);
             for (int r = 0; r < live; r++) {
                 packed[dst + r] = x[src + r * in];
             }
@@ -227,11 +231,17 @@ public final class MatMul {
             long row = row0 + j;
             int dst = j * K_BLOCK;
             switch (w.dtype()) {
-                case F32 -> MemorySegment.copy(data, Tensor.F32_LE, (row * in + k0) * 4, packedW, dst, kc);
+                case F32 -> copyF32(data, (row * in + k0) * 4, packedW, dst, kc);
                 case BF16 -> Convert.bf16ToF32Vector(data, (row * in + k0) * 2, packedW, dst, kc);
                 case F16 -> Convert.f16ToF32Vector(data, (row * in + k0) * 2, packedW, dst, kc);
-                case Q8_0 -> Convert.q8_0ToF32Vector(data, (row * in + k0) / Q8_0.BLOCK * Q8_0.BLOCK_BYTES,
-                        packedW, dst, kc / Q8_0.BLOCK);
+                case Q8_0 -> {
+                    long blockOff = (row * in + k0) / Q8_0.BLOCK * Q8_0.BLOCK_BYTES;
+                    if (Q8_0Lanes.INTERLEAVED) {
+                        Convert.q8_0ToF32Interleaved(data, blockOff, packedW, dst, kc / Q8_0.BLOCK);
+                    } else {
+                        Convert.q8_0ToF32Vector(data, blockOff, packedW, dst, kc / Q8_0.BLOCK);
+                    }
+                }
             }
             if (kc < K_BLOCK) {
                 Arrays.fill(packedW, dst + kc, dst + K_BLOCK, 0f);
@@ -239,6 +249,21 @@ public final class MatMul {
         }
         for (int j = rows; j < tileRows; j++) {
             Arrays.fill(packedW, j * K_BLOCK, (j + 1) * K_BLOCK, 0f);
+        }
+    }
+
+    /**
+     * {@code n} floats from byte {@code srcByteOff} into {@code dst[dstOff..]}. Not {@code MemorySegment.copy}: its
+     * per-call checks (the element alignment above all) took longer than copying a weight block row of 128 floats
+     * (18.7 % of a Q8_0/F32 decoder bench run's samples, in {@code isAlignedForElement}).
+     */
+    private static void copyF32(MemorySegment src, long srcByteOff, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector.fromMemorySegment(F, src, srcByteOff + 4L * i, Convert.LE).intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = src.get(Tensor.F32_LE, srcByteOff + 4L * i);
         }
     }
 

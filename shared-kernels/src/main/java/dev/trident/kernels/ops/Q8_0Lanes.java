@@ -25,6 +25,12 @@ final class Q8_0Lanes {
     private Q8_0Lanes() {
     }
 
+    /** The value (from its group's start) that interleaved position {@code p} (from the same start) holds. */
+    static int sourceOf(int p) {
+        int inGroup = p % GROUP;
+        return p - inGroup + 4 * (inGroup % L) + inGroup / L;
+    }
+
     /**
      * {@code x[xOff..xOff+n)} in interleaved order ({@code n} a multiple of {@link #GROUP}), in this thread's scratch
      * from 0; valid until the thread's next call.

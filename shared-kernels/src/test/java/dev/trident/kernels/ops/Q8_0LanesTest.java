@@ -28,6 +28,21 @@ class Q8_0LanesTest {
         }
     }
 
+    /** The packing of MatMul's Q8_0 activation panels reads position p from sourceOf(p): the same map. */
+    @Test
+    void sourceOfNamesTheValueEachInterleavedPositionHolds() {
+        assumeTrue(Q8_0Lanes.INTERLEAVED);
+        int n = 4 * Q8_0Lanes.GROUP;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i;
+        }
+        float[] xs = Q8_0Lanes.interleaved(x, 0, n);
+        for (int p = 0; p < n; p++) {
+            assertThat(xs[p]).as("position %d", p).isEqualTo(Q8_0Lanes.sourceOf(p));
+        }
+    }
+
     @Test
     void groupDividesABlock() {
         assumeTrue(Q8_0Lanes.INTERLEAVED);
