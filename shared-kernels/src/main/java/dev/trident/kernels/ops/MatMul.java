@@ -231,7 +231,7 @@ public final class MatMul {
             long row = row0 + j;
             int dst = j * K_BLOCK;
             switch (w.dtype()) {
-                case F32 -> copyF32(data, (row * in + k0) * 4, packedW, dst, kc);
+                case F32 -> MemorySegment.copy(data, Tensor.F32_LE, (row * in + k0) * 4, packedW, dst, kc);
                 case BF16 -> Convert.bf16ToF32Vector(data, (row * in + k0) * 2, packedW, dst, kc);
                 case F16 -> Convert.f16ToF32Vector(data, (row * in + k0) * 2, packedW, dst, kc);
                 case Q8_0 -> {
@@ -249,21 +249,6 @@ public final class MatMul {
         }
         for (int j = rows; j < tileRows; j++) {
             Arrays.fill(packedW, j * K_BLOCK, (j + 1) * K_BLOCK, 0f);
-        }
-    }
-
-    /**
-     * {@code n} floats from byte {@code srcByteOff} into {@code dst[dstOff..]}. Not {@code MemorySegment.copy}: its
-     * per-call checks (the element alignment above all) took longer than copying a weight block row of 128 floats
-     * (18.7 % of a Q8_0/F32 decoder bench run's samples, in {@code isAlignedForElement}).
-     */
-    private static void copyF32(MemorySegment src, long srcByteOff, float[] dst, int dstOff, int n) {
-        int i = 0;
-        for (; i <= n - L; i += L) {
-            FloatVector.fromMemorySegment(F, src, srcByteOff + 4L * i, Convert.LE).intoArray(dst, dstOff + i);
-        }
-        for (; i < n; i++) {
-            dst[dstOff + i] = src.get(Tensor.F32_LE, srcByteOff + 4L * i);
         }
     }
 
