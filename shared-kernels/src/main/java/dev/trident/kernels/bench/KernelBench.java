@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
@@ -120,24 +121,13 @@ public final class KernelBench {
     private void benchMatVecs(int threadsMax, MemorySegment bandwidthBuffer) {
         int[][] shapes = {{4096, 4096}, {2048, 5632}};
         DType[] types = {DType.F32, DType.BF16, DType.Q8_0};
-        int rounds = quick ? 1 : 3;
         // Each pass over the weights is paired with a stream-sum pass over the bandwidth buffer just before it, and
         // the fraction is the median of the paired ratios: on this VM the bandwidth two threads get moves between
         // 27 and 47 GB/s from minute to minute (where the host runs the two vCPUs, and the neighbours), so a kernel
         // timed in a slow minute against a limit read in a fast one (or the reverse) says little. Rounds over every
         // case spread each case's passes over the run.
-        double[][][] best = new double[shapes.length][types.length][threadsMax + 1];
-        List<List<List<List<Double>>>> ratios = new ArrayList<>();
-        for (int s = 0; s < shapes.length; s++) {
-            ratios.add(new ArrayList<>());
-            for (int d = 0; d < types.length; d++) {
-                ratios.get(s).add(new ArrayList<>());
-                java.util.Arrays.fill(best[s][d], Double.MAX_VALUE);
-                for (int t = 0; t <= threadsMax; t++) {
-                    ratios.get(s).get(d).add(new ArrayList<>());
-                }
-            }
-        }
+        double[][][] best = unmeasured(shapes.length, types.length, threadsMax);
+        List<Double>[][][] ratios = ratioLists(shapes.length, types.length, threadsMax);
         long[][] bytes = new long[shapes.length][types.length];
         try (Arena arena = Arena.ofShared()) {
             Tensor[][][] copies = new Tensor[shapes.length][types.length][];
@@ -147,19 +137,19 @@ public final class KernelBench {
                     bytes[s][d] = copies[s][d][0].data().byteSize();
                 }
             }
-            for (int round = 0; round < rounds; round++) {
+            for (int round = 0; round < rounds(); round++) {
                 for (int s = 0; s < shapes.length; s++) {
                     for (int d = 0; d < types.length; d++) {
                         for (int t = 1; t <= threadsMax; t++) {
                             best[s][d][t] = Math.min(best[s][d][t],
-                                    timeMatVec(copies[s][d], t, bandwidthBuffer, ratios.get(s).get(d).get(t)));
+                                    timeMatVec(copies[s][d], t, bandwidthBuffer, ratios[s][d][t]));
                         }
                     }
                 }
             }
         }
         say("");
-        say("## Matrix x vector (decode): weight bytes / s; weights cycled through copies > 1 GiB; best of " + rounds
+        say("## Matrix x vector (decode): weight bytes / s; weights cycled through copies > 1 GiB; best of " + rounds()
                 + " rounds over all shapes");
         say("## fraction: median over passes of (the pass's GB/s / a stream-sum pass just before it)");
         say(String.format("%-22s %-5s %3s %10s %10s %9s", "shape [out x in]", "type", "thr", "ms/call", "GB/s", "fraction"));
@@ -168,7 +158,7 @@ public final class KernelBench {
                 for (int t = 1; t <= threadsMax; t++) {
                     double gbps = bytes[s][d] / best[s][d][t] / 1e9;
                     say(String.format("%-22s %-5s %3d %10.3f %10.1f %9.2f", shapes[s][0] + " x " + shapes[s][1], types[d],
-                            t, best[s][d][t] * 1e3, gbps, median(ratios.get(s).get(d).get(t))));
+                            t, best[s][d][t] * 1e3, gbps, median(ratios[s][d][t])));
                 }
             }
         }
@@ -182,7 +172,7 @@ public final class KernelBench {
 
     private void benchMatMuls(int threadsMax) {
         say("");
-        say("## Matrix x matrix (prefill/encoder): GFLOP/s (2·M·K·N), best of " + matMulRounds()
+        say("## Matrix x matrix (prefill/encoder): GFLOP/s (2·M·K·N), best of " + rounds()
                 + " rounds over all shapes");
         say("## fraction: median over calls of (the call's GFLOP/s / an FMA-peak pass just before it)");
         say(String.format("%-22s %-5s %3s %10s %10s %9s", "M x K x N", "type", "thr", "ms/call", "GFLOP/s", "fraction"));
@@ -190,24 +180,11 @@ public final class KernelBench {
         DType[] types = {DType.F32, DType.BF16, DType.Q8_0};
         // Rounds minutes apart over every shape: a neighbour busy on this shared VM during one shape's reps (seen
         // here to take a fifth off a one-thread run) rarely is during all of them.
-        double[][][] best = new double[matShapes.length][types.length][threadsMax + 1];
-        @SuppressWarnings("unchecked")
-        List<Double>[][][] mmRatios = new List[matShapes.length][types.length][threadsMax + 1];
-        for (List<Double>[][] byType : mmRatios) {
-            for (List<Double>[] byThreads : byType) {
-                for (int t = 0; t <= threadsMax; t++) {
-                    byThreads[t] = new ArrayList<>();
-                }
-            }
-        }
-        for (double[][] byType : best) {
-            for (double[] byThreads : byType) {
-                java.util.Arrays.fill(byThreads, Double.MAX_VALUE);
-            }
-        }
+        double[][][] best = unmeasured(matShapes.length, types.length, threadsMax);
+        List<Double>[][][] ratios = ratioLists(matShapes.length, types.length, threadsMax);
         try (Arena arena = Arena.ofShared()) {
             Tensor[][] weights = new Tensor[matShapes.length][types.length];
-            for (int round = 0; round < matMulRounds(); round++) {
+            for (int round = 0; round < rounds(); round++) {
                 for (int s = 0; s < matShapes.length; s++) {
                     int[] shape = matShapes[s];
                     for (int d = 0; d < types.length; d++) {
@@ -217,7 +194,7 @@ public final class KernelBench {
                         }
                         for (int t = 1; t <= threadsMax; t++) {
                             best[s][d][t] = Math.min(best[s][d][t],
-                                    timeMatMul(weights[s][d], shape[0], t, mmRatios[s][d][t]));
+                                    timeMatMul(weights[s][d], shape[0], t, ratios[s][d][t]));
                         }
                     }
                 }
@@ -229,14 +206,40 @@ public final class KernelBench {
                 for (int t = 1; t <= threadsMax; t++) {
                     double gflops = 2.0 * shape[0] * shape[1] * shape[2] / best[s][d][t] / 1e9;
                     say(String.format("%-22s %-5s %3d %10.3f %10.1f %9.2f", shape[0] + " x " + shape[1] + " x " + shape[2],
-                            types[d], t, best[s][d][t] * 1e3, gflops, median(mmRatios[s][d][t])));
+                            types[d], t, best[s][d][t] * 1e3, gflops, median(ratios[s][d][t])));
                 }
             }
         }
     }
 
-    private int matMulRounds() {
+    /** Rounds over all cases of a section: each case's passes spread over the run. */
+    private int rounds() {
         return quick ? 1 : 3;
+    }
+
+    /** Best seconds per [shape][type][threads], none measured yet. */
+    private static double[][][] unmeasured(int shapes, int types, int threadsMax) {
+        double[][][] best = new double[shapes][types][threadsMax + 1];
+        for (double[][] byType : best) {
+            for (double[] byThreads : byType) {
+                Arrays.fill(byThreads, Double.MAX_VALUE);
+            }
+        }
+        return best;
+    }
+
+    /** Each pass's ratio to its paired limit, per [shape][type][threads]. */
+    @SuppressWarnings("unchecked")
+    private static List<Double>[][][] ratioLists(int shapes, int types, int threadsMax) {
+        List<Double>[][][] ratios = new List[shapes][types][threadsMax + 1];
+        for (List<Double>[][] byType : ratios) {
+            for (List<Double>[] byThreads : byType) {
+                for (int t = 0; t <= threadsMax; t++) {
+                    byThreads[t] = new ArrayList<>();
+                }
+            }
+        }
+        return ratios;
     }
 
     private void say(String line) {

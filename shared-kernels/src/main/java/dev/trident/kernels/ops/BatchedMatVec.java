@@ -4,7 +4,6 @@ import static dev.trident.kernels.ops.Convert.LE;
 import static dev.trident.kernels.ops.Simd.B_Q;
 import static dev.trident.kernels.ops.Simd.B_Q_PARTS;
 import static dev.trident.kernels.ops.Simd.F;
-import static dev.trident.kernels.ops.Simd.I;
 import static dev.trident.kernels.ops.Simd.L;
 
 import dev.trident.kernels.parallel.Parallel;
@@ -14,7 +13,6 @@ import dev.trident.kernels.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -58,22 +56,17 @@ public final class BatchedMatVec {
         }
         MemorySegment data = w.data();
         DType type = w.dtype();
-        float[] xs = x;
-        int xsOff = xOff;
-        if (type == DType.Q8_0 && Q8_0Lanes.INTERLEAVED) {
-            // The n vectors lie back to back and cols is a multiple of the group: one pass interleaves them all.
-            xs = Q8_0Lanes.interleaved(x, xOff, n * cols);
-            xsOff = 0;
-        }
+        // The n vectors lie back to back and cols is a multiple of the group: one pass interleaves them all.
+        boolean interleave = type == DType.Q8_0 && Q8_0Lanes.INTERLEAVED;
+        float[] xs = interleave ? Q8_0Lanes.interleaved(x, xOff, n * cols) : x;
+        int xsOff = interleave ? 0 : xOff;
         int minRows = minRowsPerChunk(cols, n);
         if (!Parallel.splits(rows, minRows)) {
             rowsVector(type, data, rows, cols, xs, xsOff, n, y, yOff, 0, rows);
             return;
         }
-        float[] chunkX = xs;
-        int chunkXOff = xsOff;
         Parallel.forRangeBalanced(rows, minRows,
-                (start, end) -> rowsVector(type, data, rows, cols, chunkX, chunkXOff, n, y, yOff, start, end));
+                (start, end) -> rowsVector(type, data, rows, cols, xs, xsOff, n, y, yOff, start, end));
     }
 
     /** Scalar twin: {@link MatVec#rowDotScalar} per row and vector, so it equals {@link MatVec#scalar} bitwise. */
@@ -199,13 +192,7 @@ public final class BatchedMatVec {
             scales[scalesAt + b] = Float.float16ToFloat(w.get(Tensor.I16_LE, in));
             int out = rowAt + b * Q8_0.BLOCK;
             if (Q8_0Lanes.INTERLEAVED) {
-                for (int g = 0; g < Q8_0.BLOCK; g += Q8_0Lanes.GROUP) {
-                    IntVector q = IntVector.fromMemorySegment(I, w, in + 2 + g, LE);
-                    for (int k = 0; k < 4; k++) {
-                        ((FloatVector) q.lanewise(VectorOperators.LSHL, 24 - 8 * k).lanewise(VectorOperators.ASHR, 24)
-                                .convert(VectorOperators.I2F, 0)).intoArray(row, out + g + k * L);
-                    }
-                }
+                Convert.q8_0BlockInterleaved(w, in, 1f, row, out); // times 1: the int8 values themselves, exactly
             } else {
                 for (int o = 0; o < Q8_0.BLOCK; o += B_Q.length()) {
                     ByteVector q = ByteVector.fromMemorySegment(B_Q, w, in + 2 + o, LE);

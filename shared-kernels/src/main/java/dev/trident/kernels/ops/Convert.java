@@ -135,14 +135,20 @@ public final class Convert {
     static void q8_0ToF32Interleaved(MemorySegment src, long srcByteOff, float[] dst, int dstOff, int blocks) {
         for (int b = 0; b < blocks; b++) {
             long in = srcByteOff + (long) b * Q8_0.BLOCK_BYTES;
-            FloatVector scale = FloatVector.broadcast(F, Float.float16ToFloat(src.get(Tensor.I16_LE, in)));
-            int out = dstOff + b * Q8_0.BLOCK;
-            for (int g = 0; g < Q8_0.BLOCK; g += Q8_0Lanes.GROUP) {
-                IntVector q = IntVector.fromMemorySegment(I, src, in + 2 + g, LE);
-                for (int k = 0; k < 4; k++) {
-                    ((FloatVector) q.lanewise(VectorOperators.LSHL, 24 - 8 * k).lanewise(VectorOperators.ASHR, 24)
-                            .convert(VectorOperators.I2F, 0)).mul(scale).intoArray(dst, out + g + k * L);
-                }
+            q8_0BlockInterleaved(src, in, Float.float16ToFloat(src.get(Tensor.I16_LE, in)), dst, dstOff + b * Q8_0.BLOCK);
+        }
+    }
+
+    /**
+     * The 32 int8 values of the Q8_0 block at {@code blockByteOff}, times {@code scale}, in {@link Q8_0Lanes} order
+     * into {@code dst[dstOff..dstOff+32)}: per group one int load, byte k of each lane by two shifts.
+     */
+    static void q8_0BlockInterleaved(MemorySegment src, long blockByteOff, float scale, float[] dst, int dstOff) {
+        for (int g = 0; g < Q8_0.BLOCK; g += Q8_0Lanes.GROUP) {
+            IntVector q = IntVector.fromMemorySegment(I, src, blockByteOff + 2 + g, LE);
+            for (int k = 0; k < 4; k++) {
+                ((FloatVector) q.lanewise(VectorOperators.LSHL, 24 - 8 * k).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).mul(scale).intoArray(dst, dstOff + g + k * L);
             }
         }
     }

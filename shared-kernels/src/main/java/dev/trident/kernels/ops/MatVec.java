@@ -56,21 +56,16 @@ public final class MatVec {
         int cols = checkShape(w, x, xOff, y, yOff);
         MemorySegment data = w.data();
         DType type = w.dtype();
-        float[] xs = x;
-        int xsOff = xOff;
-        if (type == DType.Q8_0 && Q8_0Lanes.INTERLEAVED) {
-            xs = Q8_0Lanes.interleaved(x, xOff, cols);
-            xsOff = 0;
-        }
+        boolean interleave = type == DType.Q8_0 && Q8_0Lanes.INTERLEAVED;
+        float[] xs = interleave ? Q8_0Lanes.interleaved(x, xOff, cols) : x;
+        int xsOff = interleave ? 0 : xOff;
         int minRows = minRowsPerChunk(cols);
         if (!Parallel.splits(rows, minRows)) {
             rowsVector(type, data, cols, xs, xsOff, y, yOff, 0, rows);
             return;
         }
-        float[] chunkX = xs;
-        int chunkXOff = xsOff;
         Parallel.forRangeBalanced(rows, minRows,
-                (start, end) -> rowsVector(type, data, cols, chunkX, chunkXOff, y, yOff, start, end));
+                (start, end) -> rowsVector(type, data, cols, xs, xsOff, y, yOff, start, end));
     }
 
     public static void scalar(Tensor w, float[] x, int xOff, float[] y, int yOff) {
