@@ -132,8 +132,13 @@ final class EncoderLayers {
         return new LayerNorm(weights.tensor(name + ".weight", dim), weights.tensor(name + ".bias", dim), dim, (float) eps);
     }
 
+    /**
+     * An encoder layer's Linear with its weight repacked for the packed matrix product: every encoder call multiplies
+     * a whole batch of rows, and the repacked weight spares each call the activation packing ({@code PackedMatMul}).
+     */
     static Linear linear(dev.trident.kernels.load.WeightSource weights, String name, int out, int in) {
-        return new Linear(weights.tensor(name + ".weight", out, in), weights.tensor(name + ".bias", out));
+        return new Linear(weights.tensor(name + ".weight", out, in), weights.tensor(name + ".bias", out))
+                .withPackedWeights();
     }
 
     /** The part of the tensor names before {@code suffix}: "bert.", "roberta.", "distilbert." or "" for a bare base model. */

@@ -1,6 +1,7 @@
 package dev.trident.kernels.bench;
 
 import dev.trident.kernels.ops.MatMul;
+import dev.trident.kernels.ops.PackedMatMul;
 import dev.trident.kernels.ops.MatVec;
 import dev.trident.kernels.ops.Simd;
 import dev.trident.kernels.parallel.Parallel;
@@ -175,15 +176,19 @@ public final class KernelBench {
         say("## Matrix x matrix (prefill/encoder): GFLOP/s (2·M·K·N), best of " + rounds()
                 + " rounds over all shapes");
         say("## fraction: median over calls of (the call's GFLOP/s / an FMA-peak pass just before it)");
+        say("## F32/p: the F32 weight repacked once into column panels (PackedMatMul, the encoders' Linear layers)");
         say(String.format("%-22s %-5s %3s %10s %10s %9s", "M x K x N", "type", "thr", "ms/call", "GFLOP/s", "fraction"));
         int[][] matShapes = {{128, 384, 1536}, {512, 768, 768}, {512, 4096, 4096}};
-        DType[] types = {DType.F32, DType.BF16, DType.Q8_0};
+        DType[] types = {DType.F32, DType.BF16, DType.Q8_0, DType.F32};
+        String[] labels = {"F32", "BF16", "Q8_0", "F32/p"};
+        int packedKind = 3;
         // Rounds minutes apart over every shape: a neighbour busy on this shared VM during one shape's reps (seen
         // here to take a fifth off a one-thread run) rarely is during all of them.
         double[][][] best = unmeasured(matShapes.length, types.length, threadsMax);
         List<Double>[][][] ratios = ratioLists(matShapes.length, types.length, threadsMax);
         try (Arena arena = Arena.ofShared()) {
             Tensor[][] weights = new Tensor[matShapes.length][types.length];
+            PackedMatMul.Packed[] packed = new PackedMatMul.Packed[matShapes.length];
             for (int round = 0; round < rounds(); round++) {
                 for (int s = 0; s < matShapes.length; s++) {
                     int[] shape = matShapes[s];
@@ -192,9 +197,12 @@ public final class KernelBench {
                             weights[s][d] = nativeWeight(arena, types[d],
                                     randomWeights(shape[2] * shape[1], shape[0] + shape[1] + shape[2]), shape[2], shape[1]);
                         }
+                        if (d == packedKind && packed[s] == null) {
+                            packed[s] = PackedMatMul.pack(weights[s][d]);
+                        }
                         for (int t = 1; t <= threadsMax; t++) {
-                            best[s][d][t] = Math.min(best[s][d][t],
-                                    timeMatMul(weights[s][d], shape[0], t, ratios[s][d][t]));
+                            best[s][d][t] = Math.min(best[s][d][t], timeMatMul(weights[s][d],
+                                    d == packedKind ? packed[s] : null, shape[0], t, ratios[s][d][t]));
                         }
                     }
                 }
@@ -206,7 +214,7 @@ public final class KernelBench {
                 for (int t = 1; t <= threadsMax; t++) {
                     double gflops = 2.0 * shape[0] * shape[1] * shape[2] / best[s][d][t] / 1e9;
                     say(String.format("%-22s %-5s %3d %10.3f %10.1f %9.2f", shape[0] + " x " + shape[1] + " x " + shape[2],
-                            types[d], t, best[s][d][t] * 1e3, gflops, median(ratios[s][d][t])));
+                            labels[d], t, best[s][d][t] * 1e3, gflops, median(ratios[s][d][t])));
                 }
             }
         }
@@ -336,10 +344,10 @@ public final class KernelBench {
     }
 
     /**
-     * Best seconds per call of {@code weight} against {@code m} activation rows on {@code threads} threads; adds to
+     * Best seconds per call of {@code weight} (through its panels when {@code packed} is given) against {@code m} activation rows on {@code threads} threads; adds to
      * {@code ratios} each call's GFLOP/s over an FMA-peak pass just before it.
      */
-    private double timeMatMul(Tensor weight, int m, int threads, List<Double> ratios) {
+    private double timeMatMul(Tensor weight, PackedMatMul.Packed packed, int m, int threads, List<Double> ratios) {
         int k = weight.dim(1);
         float[] x = randomWeights(m * k, 9);
         float[] y = new float[m * weight.dim(0)];
@@ -347,18 +355,26 @@ public final class KernelBench {
         Parallel.setThreads(threads);
         int reps = Math.max(3, (int) Math.min(quick ? 10 : 40, 3e10 / flops / (quick ? 4 : 1)));
         for (int warm = 0; warm < Math.max(2, reps / 2); warm++) {
-            MatMul.matMul(weight, x, 0, m, y, 0);
+            matMul(weight, packed, x, m, y);
         }
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < reps; rep++) {
             double peakGflops = MachineLimits.fmaPeak(threads, PAIRED_PEAK_ITERATIONS, 3);
             long start = System.nanoTime();
-            MatMul.matMul(weight, x, 0, m, y, 0);
+            matMul(weight, packed, x, m, y);
             double seconds = (System.nanoTime() - start) / 1e9;
             best = Math.min(best, seconds);
             ratios.add(flops / seconds / 1e9 / peakGflops);
         }
         sink += y[0];
         return best;
+    }
+
+    private static void matMul(Tensor weight, PackedMatMul.Packed packed, float[] x, int m, float[] y) {
+        if (packed != null) {
+            PackedMatMul.matMul(packed, x, 0, m, y, 0);
+        } else {
+            MatMul.matMul(weight, x, 0, m, y, 0);
+        }
     }
 }

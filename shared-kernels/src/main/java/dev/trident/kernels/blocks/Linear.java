@@ -4,16 +4,22 @@ import dev.trident.kernels.ops.Axpy;
 import dev.trident.kernels.ops.BatchedMatVec;
 import dev.trident.kernels.ops.MatMul;
 import dev.trident.kernels.ops.MatVec;
+import dev.trident.kernels.ops.PackedMatMul;
+import dev.trident.kernels.tensor.DType;
 import dev.trident.kernels.tensor.Tensor;
 
 /**
  * {@code y = x·Wᵀ + b} with {@code W} of shape {@code [out, in]} as in HF {@code nn.Linear} (any weight dtype) and
  * an optional bias. One row is a matrix × vector (bandwidth bound); several rows a register-tiled matrix × matrix.
+ * {@link #withPackedWeights()} trades a second, F32 copy of the weight for matrix products without per-call packing
+ * (for models whose every call is a prefill, like the encoders).
  */
 public final class Linear {
 
     private final Tensor weight;
     private final float[] bias;
+    /** The weight in column panels for {@link PackedMatMul}, or null: {@link MatMul} on {@link #weight}. */
+    private final PackedMatMul.Packed packed;
 
     public Linear(Tensor weight, Tensor bias) {
         if (weight.rank() != 2) {
@@ -21,6 +27,24 @@ public final class Linear {
         }
         this.weight = weight;
         this.bias = bias == null ? null : Weights.vector(bias, weight.dim(0));
+        this.packed = null;
+    }
+
+    private Linear(Linear plain, PackedMatMul.Packed packed) {
+        this.weight = plain.weight;
+        this.bias = plain.bias;
+        this.packed = packed;
+    }
+
+    /**
+     * This layer with its weight also repacked for {@link PackedMatMul} (same results as {@link MatMul}, bitwise);
+     * a Q8_0 weight stays as it is, since it was chosen to save memory.
+     */
+    public Linear withPackedWeights() {
+        if (packed != null || weight.dtype() == DType.Q8_0) {
+            return this;
+        }
+        return new Linear(this, PackedMatMul.pack(weight));
     }
 
     public static Linear withoutBias(Tensor weight) {
@@ -43,6 +67,8 @@ public final class Linear {
     public void forward(float[] x, int xOff, int rows, float[] y, int yOff) {
         if (rows == 1) {
             MatVec.matVec(weight, x, xOff, y, yOff);
+        } else if (packed != null) {
+            PackedMatMul.matMul(packed, x, xOff, rows, y, yOff);
         } else {
             MatMul.matMul(weight, x, xOff, rows, y, yOff);
         }

@@ -65,6 +65,8 @@ public final class Attention {
 
     /** Fewest queries for which the keys-across kernel's transpose of a head's keys pays for itself. */
     static final int KEYS_ACROSS_MIN_QUERIES = 4;
+    /** Queries the keys-across kernel computes side by side ({@link #attendFourKeysAcross}). */
+    static final int QUERY_GROUP = 4;
 
     private Attention() {
     }
@@ -145,12 +147,11 @@ public final class Attention {
         int headDim = shape.headDim();
         int group = shape.heads() / shape.kvHeads();
         int kvStride = shape.kvHeads() * headDim;
-        int qStride = shape.heads() * headDim;
         // Keys padded with zeros to whole vectors: the padded lanes' scores are computed and never read.
         int paddedKeys = (kvLen + L - 1) / L * L;
         Scratch scratch = Scratch.get();
         float[] keysT = scratch.keysTransposed(headDim * paddedKeys);
-        float[] scores = scratch.scores(paddedKeys);
+        float[] scores = scratch.scores(QUERY_GROUP * paddedKeys);
         int transposedHead = -1;
         for (int h = start; h < end; h++) {
             int kvHead = h / group;
@@ -165,60 +166,201 @@ public final class Attention {
                 }
                 transposedHead = kvHead;
             }
-            for (int i = 0; i < qLen; i++) {
-                int qBase = qOff + i * qStride + h * headDim;
-                int outBase = outOff + i * qStride + h * headDim;
-                int lo = firstVisibleKey(shape, qPos0 + i);
-                int hi = endOfVisibleKeys(shape, qPos0 + i, kvLen);
-                if (hi <= lo) {
-                    Arrays.fill(out, outBase, outBase + headDim, 0f);
-                    continue;
+            int i = 0;
+            for (; i + QUERY_GROUP <= qLen; i += QUERY_GROUP) {
+                attendFourKeysAcross(shape, q, qOff, qLen, qPos0, i, h, kvHead, keysT, paddedKeys, v, kvOff, kvLen,
+                        keyValid, bias, biasOff, out, outOff, scores);
+            }
+            for (; i < qLen; i++) {
+                attendOneKeysAcross(shape, q, qOff, qLen, qPos0, i, h, kvHead, keysT, paddedKeys, v, kvOff, kvLen,
+                        keyValid, bias, biasOff, out, outOff, scores);
+            }
+        }
+    }
+
+    /**
+     * Query i of head h against the transposed keys: scores {@code L} keys at a time, bias and mask, softmax, then
+     * the weighted sum of values (scores from {@code scores[0]}).
+     */
+    private static void attendOneKeysAcross(Shape shape, float[] q, int qOff, int qLen, int qPos0, int i, int h,
+                                            int kvHead, float[] keysT, int paddedKeys, float[] v, int kvOff,
+                                            int kvLen, boolean[] keyValid, float[] bias, int biasOff, float[] out,
+                                            int outOff, float[] scores) {
+        int headDim = shape.headDim();
+        int kvStride = shape.kvHeads() * headDim;
+        int qStride = shape.heads() * headDim;
+        int qBase = qOff + i * qStride + h * headDim;
+        int outBase = outOff + i * qStride + h * headDim;
+        int lo = firstVisibleKey(shape, qPos0 + i);
+        int hi = endOfVisibleKeys(shape, qPos0 + i, kvLen);
+        if (hi <= lo) {
+            Arrays.fill(out, outBase, outBase + headDim, 0f);
+            return;
+        }
+        for (int j0 = lo / L * L; j0 < hi; j0 += L) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int d = 0, row = j0; d < headDim; d++, row += paddedKeys) {
+                acc = FloatVector.fromArray(F, keysT, row).fma(FloatVector.broadcast(F, q[qBase + d]), acc);
+            }
+            acc.mul(shape.scale()).intoArray(scores, j0);
+        }
+        biasMaskSoftmax(shape, qLen, i, h, lo, hi, kvLen, keyValid, bias, biasOff, scores, 0);
+        // out = Σ_j p_j·v_j, one vector of columns at a time held in a register across the keys: the same
+        // FMA chain per element as an Axpy per key, without loading and storing out for every key.
+        int vHead = kvOff + kvHead * headDim;
+        int d0 = 0;
+        for (; d0 <= headDim - L; d0 += L) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int j = lo, vRow = vHead + lo * kvStride + d0; j < hi; j++, vRow += kvStride) {
+                float p = scores[j];
+                if (p != 0f) {
+                    acc = FloatVector.fromArray(F, v, vRow).fma(FloatVector.broadcast(F, p), acc);
                 }
-                for (int j0 = lo / L * L; j0 < hi; j0 += L) {
-                    FloatVector acc = FloatVector.zero(F);
-                    for (int d = 0, row = j0; d < headDim; d++, row += paddedKeys) {
-                        acc = FloatVector.fromArray(F, keysT, row).fma(FloatVector.broadcast(F, q[qBase + d]), acc);
-                    }
-                    acc.mul(shape.scale()).intoArray(scores, j0);
+            }
+            acc.intoArray(out, outBase + d0);
+        }
+        valuesTail(headDim, d0, lo, hi, vHead, kvStride, v, scores, 0, out, outBase);
+    }
+
+    /**
+     * Queries {@code i..i+3} of head h, each exactly as {@link #attendOneKeysAcross} computes it (bitwise), side by
+     * side: one query's score and value sums are single FMA chains (32 FMAs of latency 4 for a 32-wide head), so
+     * four of them in flight keep the FMA units busy where one left them mostly waiting. Query g's scores are at
+     * {@code scores[g·paddedKeys ..]}, zero outside its visible keys, so the keys all four see are walked once.
+     */
+    private static void attendFourKeysAcross(Shape shape, float[] q, int qOff, int qLen, int qPos0, int i, int h,
+                                             int kvHead, float[] keysT, int paddedKeys, float[] v, int kvOff,
+                                             int kvLen, boolean[] keyValid, float[] bias, int biasOff, float[] out,
+                                             int outOff, float[] scores) {
+        int headDim = shape.headDim();
+        int kvStride = shape.kvHeads() * headDim;
+        int qStride = shape.heads() * headDim;
+        int lo0 = firstVisibleKey(shape, qPos0 + i);
+        int lo1 = firstVisibleKey(shape, qPos0 + i + 1);
+        int lo2 = firstVisibleKey(shape, qPos0 + i + 2);
+        int lo3 = firstVisibleKey(shape, qPos0 + i + 3);
+        int hi0 = endOfVisibleKeys(shape, qPos0 + i, kvLen);
+        int hi1 = endOfVisibleKeys(shape, qPos0 + i + 1, kvLen);
+        int hi2 = endOfVisibleKeys(shape, qPos0 + i + 2, kvLen);
+        int hi3 = endOfVisibleKeys(shape, qPos0 + i + 3, kvLen);
+        if (hi0 <= lo0 || hi1 <= lo1 || hi2 <= lo2 || hi3 <= lo3) {
+            for (int g = 0; g < QUERY_GROUP; g++) {
+                attendOneKeysAcross(shape, q, qOff, qLen, qPos0, i + g, h, kvHead, keysT, paddedKeys, v, kvOff,
+                        kvLen, keyValid, bias, biasOff, out, outOff, scores);
+            }
+            return;
+        }
+        int lo = Math.min(Math.min(lo0, lo1), Math.min(lo2, lo3));
+        int hi = Math.max(Math.max(hi0, hi1), Math.max(hi2, hi3));
+        int q0 = qOff + i * qStride + h * headDim;
+        int q1 = q0 + qStride;
+        int q2 = q1 + qStride;
+        int q3 = q2 + qStride;
+        int s1 = paddedKeys;
+        int s2 = 2 * paddedKeys;
+        int s3 = 3 * paddedKeys;
+        for (int j0 = lo / L * L; j0 < hi; j0 += L) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int d = 0, row = j0; d < headDim; d++, row += paddedKeys) {
+                FloatVector kt = FloatVector.fromArray(F, keysT, row);
+                a0 = kt.fma(FloatVector.broadcast(F, q[q0 + d]), a0);
+                a1 = kt.fma(FloatVector.broadcast(F, q[q1 + d]), a1);
+                a2 = kt.fma(FloatVector.broadcast(F, q[q2 + d]), a2);
+                a3 = kt.fma(FloatVector.broadcast(F, q[q3 + d]), a3);
+            }
+            a0.mul(shape.scale()).intoArray(scores, j0);
+            a1.mul(shape.scale()).intoArray(scores, s1 + j0);
+            a2.mul(shape.scale()).intoArray(scores, s2 + j0);
+            a3.mul(shape.scale()).intoArray(scores, s3 + j0);
+        }
+        biasMaskSoftmax(shape, qLen, i, h, lo0, hi0, kvLen, keyValid, bias, biasOff, scores, 0);
+        biasMaskSoftmax(shape, qLen, i + 1, h, lo1, hi1, kvLen, keyValid, bias, biasOff, scores, s1);
+        biasMaskSoftmax(shape, qLen, i + 2, h, lo2, hi2, kvLen, keyValid, bias, biasOff, scores, s2);
+        biasMaskSoftmax(shape, qLen, i + 3, h, lo3, hi3, kvLen, keyValid, bias, biasOff, scores, s3);
+        zeroOutside(scores, 0, lo, lo0, hi0, hi);
+        zeroOutside(scores, s1, lo, lo1, hi1, hi);
+        zeroOutside(scores, s2, lo, lo2, hi2, hi);
+        zeroOutside(scores, s3, lo, lo3, hi3, hi);
+        int vHead = kvOff + kvHead * headDim;
+        int o0 = outOff + i * qStride + h * headDim;
+        int o1 = o0 + qStride;
+        int o2 = o1 + qStride;
+        int o3 = o2 + qStride;
+        int d0 = 0;
+        for (; d0 <= headDim - L; d0 += L) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int j = lo, vRow = vHead + lo * kvStride + d0; j < hi; j++, vRow += kvStride) {
+                FloatVector vv = FloatVector.fromArray(F, v, vRow);
+                float p0 = scores[j];
+                float p1 = scores[s1 + j];
+                float p2 = scores[s2 + j];
+                float p3 = scores[s3 + j];
+                if (p0 != 0f) {
+                    a0 = vv.fma(FloatVector.broadcast(F, p0), a0);
                 }
-                if (bias != null) {
-                    int biasRow = biasOff + (h * qLen + i) * kvLen;
-                    for (int j = lo; j < hi; j++) {
-                        scores[j] += bias[biasRow + j];
-                    }
+                if (p1 != 0f) {
+                    a1 = vv.fma(FloatVector.broadcast(F, p1), a1);
                 }
-                if (keyValid != null) {
-                    for (int j = lo; j < hi; j++) {
-                        if (!keyValid[j]) {
-                            scores[j] = Float.NEGATIVE_INFINITY;
-                        }
-                    }
+                if (p2 != 0f) {
+                    a2 = vv.fma(FloatVector.broadcast(F, p2), a2);
                 }
-                Softmax.vector(scores, lo, hi - lo);
-                // out = Σ_j p_j·v_j, one vector of columns at a time held in a register across the keys: the same
-                // FMA chain per element as an Axpy per key, without loading and storing out for every key.
-                int vHead = kvOff + kvHead * headDim;
-                int d0 = 0;
-                for (; d0 <= headDim - L; d0 += L) {
-                    FloatVector acc = FloatVector.zero(F);
-                    for (int j = lo, vRow = vHead + lo * kvStride + d0; j < hi; j++, vRow += kvStride) {
-                        float p = scores[j];
-                        if (p != 0f) {
-                            acc = FloatVector.fromArray(F, v, vRow).fma(FloatVector.broadcast(F, p), acc);
-                        }
-                    }
-                    acc.intoArray(out, outBase + d0);
+                if (p3 != 0f) {
+                    a3 = vv.fma(FloatVector.broadcast(F, p3), a3);
                 }
-                if (d0 < headDim) {
-                    // The columns past the last whole vector: Axpy's scalar tail, key by key.
-                    Arrays.fill(out, outBase + d0, outBase + headDim, 0f);
-                    for (int j = lo, vRow = vHead + lo * kvStride; j < hi; j++, vRow += kvStride) {
-                        float p = scores[j];
-                        if (p != 0f) {
-                            Axpy.scalar(p, v, vRow + d0, out, outBase + d0, headDim - d0);
-                        }
-                    }
+            }
+            a0.intoArray(out, o0 + d0);
+            a1.intoArray(out, o1 + d0);
+            a2.intoArray(out, o2 + d0);
+            a3.intoArray(out, o3 + d0);
+        }
+        valuesTail(headDim, d0, lo0, hi0, vHead, kvStride, v, scores, 0, out, o0);
+        valuesTail(headDim, d0, lo1, hi1, vHead, kvStride, v, scores, s1, out, o1);
+        valuesTail(headDim, d0, lo2, hi2, vHead, kvStride, v, scores, s2, out, o2);
+        valuesTail(headDim, d0, lo3, hi3, vHead, kvStride, v, scores, s3, out, o3);
+    }
+
+    /** Adds the bias, masks padding keys and applies the softmax to {@code scores[row + lo .. row + hi)}. */
+    private static void biasMaskSoftmax(Shape shape, int qLen, int i, int h, int lo, int hi, int kvLen,
+                                        boolean[] keyValid, float[] bias, int biasOff, float[] scores, int row) {
+        if (bias != null) {
+            int biasRow = biasOff + (h * qLen + i) * kvLen;
+            for (int j = lo; j < hi; j++) {
+                scores[row + j] += bias[biasRow + j];
+            }
+        }
+        if (keyValid != null) {
+            for (int j = lo; j < hi; j++) {
+                if (!keyValid[j]) {
+                    scores[row + j] = Float.NEGATIVE_INFINITY;
                 }
+            }
+        }
+        Softmax.vector(scores, row + lo, hi - lo);
+    }
+
+    /** Zero probabilities for keys {@code [from, lo)} and {@code [hi, to)}: keys the group sees but this query not. */
+    private static void zeroOutside(float[] scores, int row, int from, int lo, int hi, int to) {
+        Arrays.fill(scores, row + from, row + lo, 0f);
+        Arrays.fill(scores, row + hi, row + to, 0f);
+    }
+
+    /** The columns past the last whole vector ({@code d0..headDim}): Axpy's scalar tail, key by key. */
+    private static void valuesTail(int headDim, int d0, int lo, int hi, int vHead, int kvStride, float[] v,
+                                   float[] scores, int row, float[] out, int outBase) {
+        if (d0 >= headDim) {
+            return;
+        }
+        Arrays.fill(out, outBase + d0, outBase + headDim, 0f);
+        for (int j = lo, vRow = vHead + lo * kvStride; j < hi; j++, vRow += kvStride) {
+            float p = scores[row + j];
+            if (p != 0f) {
+                Axpy.scalar(p, v, vRow + d0, out, outBase + d0, headDim - d0);
             }
         }
     }

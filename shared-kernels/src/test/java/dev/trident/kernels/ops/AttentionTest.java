@@ -206,4 +206,39 @@ class AttentionTest {
         assertThat(two).containsExactly(one);
         KernelTesting.assertClose(one, expected, 0, 2e-5, "keys across");
     }
+
+    /**
+     * The keys-across kernel takes queries four at a time and the rest one by one; a query's bits must not depend
+     * on which: query i is the single fifth of the block {@code [i-4, i+1)} and a group member in the whole block.
+     * Causal with a window (the four see different keys), masked keys, GQA, and a head width with a scalar tail.
+     */
+    @Test
+    void queriesInAGroupOfFourEqualTheSameQueryAloneBitwise() {
+        Random random = new Random(118);
+        for (int headDim : new int[] {32, 20}) {
+            Attention.Shape shape = new Attention.Shape(4, 2, headDim, (float) (1 / Math.sqrt(headDim)), true, 6);
+            int kvLen = 23;
+            int qLen = 11;
+            int qPos0 = kvLen - qLen;
+            int width = shape.heads() * headDim;
+            float[] q = KernelTesting.gaussian(random, qLen * width, 1.0);
+            float[] k = KernelTesting.gaussian(random, kvLen * shape.kvHeads() * headDim, 1.0);
+            float[] v = KernelTesting.gaussian(random, kvLen * shape.kvHeads() * headDim, 1.0);
+            boolean[] keyValid = new boolean[kvLen];
+            for (int j = 0; j < kvLen; j++) {
+                keyValid[j] = j % 5 != 2;
+            }
+            float[] whole = new float[qLen * width];
+            Parallel.sequential(() -> Attention.vector(shape, q, 0, qLen, qPos0, k, v, 0, kvLen, keyValid, null, 0,
+                    whole, 0));
+            for (int i = 4; i < 8; i++) {
+                int first = i - 4;
+                float[] block = new float[5 * width];
+                Parallel.sequential(() -> Attention.vector(shape, q, first * width, 5, qPos0 + first, k, v, 0, kvLen,
+                        keyValid, null, 0, block, 0));
+                assertThat(java.util.Arrays.copyOfRange(block, 4 * width, 5 * width)).as("query %d, head width %d", i, headDim)
+                        .containsExactly(java.util.Arrays.copyOfRange(whole, i * width, (i + 1) * width));
+            }
+        }
+    }
 }

@@ -1,0 +1,331 @@
+package dev.trident.kernels.ops;
+
+import static dev.trident.kernels.ops.Simd.F;
+import static dev.trident.kernels.ops.Simd.L;
+
+import dev.trident.kernels.parallel.Parallel;
+import dev.trident.kernels.tensor.DType;
+import dev.trident.kernels.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Matrix × matrix {@code Y = X·Wᵀ} against a weight repacked once, at load, into column panels: the encoder's
+ * prefill-only path, where every call is a matrix product and the weights are small enough to hold twice.
+ *
+ * <p>{@link MatMul} packs the activations on every call (a scalar transpose into 64-row panels), zeroes and
+ * transposes its accumulators back out, and copies or decodes its weight blocks: in an encoder bench profile that
+ * data movement took about a third of the matrix-product time (27 % of all samples against 46 % in the register
+ * tile), and a batch-1 call of 12 rows ran at a third of the tile's speed. Here the vectors run along the output columns instead: panel
+ * {@code p} holds {@code W[p·NR + j][k]} at {@code (p·in + k)·NR + j} ({@value #NR_VECTORS} vectors of columns,
+ * zero past {@code out}); the register tile broadcasts {@link #TILE_ROWS} activations straight from {@code x}'s
+ * rows (no packing), multiplies them into the panel's vectors, and stores whole rows of {@code y} (no transpose).
+ * The panel of one unit ({@code in × NR} floats, 96 KiB at {@code in = 384}) stays in L2 while the unit's rows stream
+ * past it.
+ *
+ * <p>Each output element is one FMA chain over {@code k} in order from zero, as in {@link MatMul}: for F32, F16 and
+ * BF16 weights the result is bitwise {@link MatMul#vector}'s, whatever the thread count.
+ */
+public final class PackedMatMul {
+
+    /** Vectors of output columns per panel: 4 with 32 vector registers, 2 with 16 (AVX2). */
+    static final int NR_VECTORS = Simd.VECTOR_REGISTERS < 32 ? 2 : 4;
+    /** Output columns per panel. */
+    static final int NR = NR_VECTORS * L;
+    /**
+     * Activation rows of the register tile: 6 × 4 accumulators + 4 weight vectors + 1 broadcast = 29 of 32
+     * registers; 4 × 2 + 2 + 1 = 11 of AVX2's 16 (6 × 2 in {@link MatMul}'s orientation spilled there).
+     */
+    static final int TILE_ROWS = Simd.VECTOR_REGISTERS < 32 ? 4 : 6;
+    /** Register tiles per unit of parallel work: 96 rows with 6-row tiles. */
+    static final int TILES_PER_UNIT = 16;
+
+    private PackedMatMul() {
+    }
+
+    /** A weight {@code [out, in]} in column panels; {@link #source} is kept for the scalar path and matrix × vector. */
+    public record Packed(Tensor source, int out, int in, float[] panels) {
+        public int panelCount() {
+            return (out + NR - 1) / NR;
+        }
+    }
+
+    /** Repacks an F32, F16 or BF16 weight {@code [out, in]} (Q8_0 stays with {@link MatMul}: it is chosen to save memory). */
+    public static Packed pack(Tensor w) {
+        if (w.rank() != 2) {
+            throw new IllegalArgumentException("weight " + w + " must be [out, in]");
+        }
+        DType type = w.dtype();
+        if (type == DType.Q8_0) {
+            throw new IllegalArgumentException("weight " + w + ": Q8_0 weights are not repacked");
+        }
+        int out = w.dim(0);
+        int in = w.dim(1);
+        int panelCount = (out + NR - 1) / NR;
+        long size = (long) panelCount * NR * in;
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("weight " + w + " is too large to repack (" + size + " floats)");
+        }
+        float[] panels = new float[(int) size];
+        float[] row = new float[in];
+        MemorySegment data = w.data();
+        for (int r = 0; r < out; r++) {
+            long off = (long) r * in;
+            switch (type) {
+                case F32 -> MemorySegment.copy(data, Tensor.F32_LE, off * 4, row, 0, in);
+                case BF16 -> Convert.bf16ToF32(data, off * 2, row, 0, in);
+                case F16 -> Convert.f16ToF32(data, off * 2, row, 0, in);
+                case Q8_0 -> throw new AssertionError();
+            }
+            int base = (r / NR) * in * NR + r % NR;
+            for (int k = 0; k < in; k++) {
+                panels[base + k * NR] = row[k];
+            }
+        }
+        return new Packed(w, out, in, panels);
+    }
+
+    /**
+     * {@code y[yOff + r·out + c] = Σ_k x[xOff + r·in + k] · W[c, k]} for {@code r < m}, {@code c < out}.
+     */
+    public static void matMul(Packed w, float[] x, int xOff, int m, float[] y, int yOff) {
+        if (Simd.SCALAR) {
+            MatMul.scalar(w.source(), x, xOff, m, y, yOff);
+        } else {
+            vector(w, x, xOff, m, y, yOff);
+        }
+    }
+
+    public static void vector(Packed w, float[] x, int xOff, int m, float[] y, int yOff) {
+        MatMul.checkShape(w.source(), x, xOff, m, y, yOff);
+        if (m == 0 || w.out() == 0) {
+            return;
+        }
+        int rowTiles = (m + TILE_ROWS - 1) / TILE_ROWS;
+        int rowBlocks = (rowTiles + TILES_PER_UNIT - 1) / TILES_PER_UNIT;
+        int units = w.panelCount() * rowBlocks;
+        // Panel-major units: a thread taking the next unit mostly stays on the panel already in its L2.
+        if (!Parallel.splits(units, 1)) {
+            computeUnits(w, x, xOff, m, y, yOff, rowBlocks, 0, units);
+        } else {
+            Parallel.forEachTaken(units, (start, end) -> computeUnits(w, x, xOff, m, y, yOff, rowBlocks, start, end));
+        }
+    }
+
+    private static void computeUnits(Packed w, float[] x, int xOff, int m, float[] y, int yOff, int rowBlocks,
+                                     int start, int end) {
+        int in = w.in();
+        int out = w.out();
+        float[] edge = null;
+        for (int u = start; u < end; u++) {
+            int p = u / rowBlocks;
+            int firstRow = (u % rowBlocks) * TILES_PER_UNIT * TILE_ROWS;
+            int lastRow = Math.min(m, firstRow + TILES_PER_UNIT * TILE_ROWS);
+            int col = p * NR;
+            int wBase = p * in * NR;
+            // The last panel's padding columns go to a scratch tile, then only the live ones to y.
+            boolean partial = col + NR > out;
+            if (partial && edge == null) {
+                edge = Scratch.get().accumulators(TILE_ROWS * NR);
+            }
+            int r = firstRow;
+            for (; r + TILE_ROWS <= lastRow; r += TILE_ROWS) {
+                int xAt = xOff + r * in;
+                if (!partial) {
+                    tile(w.panels(), wBase, x, xAt, in, y, yOff + r * out + col, out);
+                } else {
+                    tile(w.panels(), wBase, x, xAt, in, edge, 0, NR);
+                    copyLive(edge, TILE_ROWS, out - col, y, yOff + r * out + col, out);
+                }
+            }
+            for (; r < lastRow; r++) {
+                int xAt = xOff + r * in;
+                if (!partial) {
+                    tileOneRow(w.panels(), wBase, x, xAt, in, y, yOff + r * out + col);
+                } else {
+                    tileOneRow(w.panels(), wBase, x, xAt, in, edge, 0);
+                    copyLive(edge, 1, out - col, y, yOff + r * out + col, out);
+                }
+            }
+        }
+    }
+
+    private static void copyLive(float[] edge, int rows, int live, float[] y, int yAt, int out) {
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(edge, i * NR, y, yAt + i * out, live);
+        }
+    }
+
+    private static void tile(float[] pw, int wBase, float[] x, int xAt, int in, float[] y, int yAt, int yStride) {
+        if (TILE_ROWS == 6) {
+            tile6x4(pw, wBase, x, xAt, in, y, yAt, yStride);
+        } else {
+            tile4x2(pw, wBase, x, xAt, in, y, yAt, yStride);
+        }
+    }
+
+    private static void tileOneRow(float[] pw, int wBase, float[] x, int xAt, int in, float[] y, int yAt) {
+        if (NR_VECTORS == 4) {
+            tile1x4(pw, wBase, x, xAt, in, y, yAt);
+        } else {
+            tile1x2(pw, wBase, x, xAt, in, y, yAt);
+        }
+    }
+
+    /**
+     * Rows {@code xAt + i·in} ({@code i < 6}) of x against one panel: per k 4 weight vectors and 6 broadcasts feed 24
+     * FMAs into 24 accumulators, then each row's 4 vectors are stored at {@code y[yAt + i·yStride ..]}.
+     */
+    private static void tile6x4(float[] pw, int wBase, float[] x, int xAt, int in, float[] y, int yAt, int yStride) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        FloatVector c40 = c00, c41 = c00, c42 = c00, c43 = c00;
+        FloatVector c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+        int x0 = xAt;
+        int x1 = x0 + in;
+        int x2 = x1 + in;
+        int x3 = x2 + in;
+        int x4 = x3 + in;
+        int x5 = x4 + in;
+        int wo = wBase;
+        for (int k = 0; k < in; k++, wo += NR) {
+            FloatVector w0 = FloatVector.fromArray(F, pw, wo);
+            FloatVector w1 = FloatVector.fromArray(F, pw, wo + L);
+            FloatVector w2 = FloatVector.fromArray(F, pw, wo + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(F, pw, wo + 3 * L);
+            FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
+            c00 = w0.fma(b, c00);
+            c01 = w1.fma(b, c01);
+            c02 = w2.fma(b, c02);
+            c03 = w3.fma(b, c03);
+            b = FloatVector.broadcast(F, x[x1 + k]);
+            c10 = w0.fma(b, c10);
+            c11 = w1.fma(b, c11);
+            c12 = w2.fma(b, c12);
+            c13 = w3.fma(b, c13);
+            b = FloatVector.broadcast(F, x[x2 + k]);
+            c20 = w0.fma(b, c20);
+            c21 = w1.fma(b, c21);
+            c22 = w2.fma(b, c22);
+            c23 = w3.fma(b, c23);
+            b = FloatVector.broadcast(F, x[x3 + k]);
+            c30 = w0.fma(b, c30);
+            c31 = w1.fma(b, c31);
+            c32 = w2.fma(b, c32);
+            c33 = w3.fma(b, c33);
+            b = FloatVector.broadcast(F, x[x4 + k]);
+            c40 = w0.fma(b, c40);
+            c41 = w1.fma(b, c41);
+            c42 = w2.fma(b, c42);
+            c43 = w3.fma(b, c43);
+            b = FloatVector.broadcast(F, x[x5 + k]);
+            c50 = w0.fma(b, c50);
+            c51 = w1.fma(b, c51);
+            c52 = w2.fma(b, c52);
+            c53 = w3.fma(b, c53);
+        }
+        int y0 = yAt;
+        c00.intoArray(y, y0);
+        c01.intoArray(y, y0 + L);
+        c02.intoArray(y, y0 + 2 * L);
+        c03.intoArray(y, y0 + 3 * L);
+        y0 += yStride;
+        c10.intoArray(y, y0);
+        c11.intoArray(y, y0 + L);
+        c12.intoArray(y, y0 + 2 * L);
+        c13.intoArray(y, y0 + 3 * L);
+        y0 += yStride;
+        c20.intoArray(y, y0);
+        c21.intoArray(y, y0 + L);
+        c22.intoArray(y, y0 + 2 * L);
+        c23.intoArray(y, y0 + 3 * L);
+        y0 += yStride;
+        c30.intoArray(y, y0);
+        c31.intoArray(y, y0 + L);
+        c32.intoArray(y, y0 + 2 * L);
+        c33.intoArray(y, y0 + 3 * L);
+        y0 += yStride;
+        c40.intoArray(y, y0);
+        c41.intoArray(y, y0 + L);
+        c42.intoArray(y, y0 + 2 * L);
+        c43.intoArray(y, y0 + 3 * L);
+        y0 += yStride;
+        c50.intoArray(y, y0);
+        c51.intoArray(y, y0 + L);
+        c52.intoArray(y, y0 + 2 * L);
+        c53.intoArray(y, y0 + 3 * L);
+    }
+
+    /** {@link #tile6x4} for one row of x (the rows past the last whole tile). */
+    private static void tile1x4(float[] pw, int wBase, float[] x, int xAt, int in, float[] y, int yAt) {
+        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
+        int wo = wBase;
+        for (int k = 0; k < in; k++, wo += NR) {
+            FloatVector b = FloatVector.broadcast(F, x[xAt + k]);
+            c0 = FloatVector.fromArray(F, pw, wo).fma(b, c0);
+            c1 = FloatVector.fromArray(F, pw, wo + L).fma(b, c1);
+            c2 = FloatVector.fromArray(F, pw, wo + 2 * L).fma(b, c2);
+            c3 = FloatVector.fromArray(F, pw, wo + 3 * L).fma(b, c3);
+        }
+        c0.intoArray(y, yAt);
+        c1.intoArray(y, yAt + L);
+        c2.intoArray(y, yAt + 2 * L);
+        c3.intoArray(y, yAt + 3 * L);
+    }
+
+    /** The tile with 16 vector registers: 4 rows of x × 2 vectors of columns, 8 accumulators. */
+    private static void tile4x2(float[] pw, int wBase, float[] x, int xAt, int in, float[] y, int yAt, int yStride) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00;
+        FloatVector c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00;
+        int x0 = xAt;
+        int x1 = x0 + in;
+        int x2 = x1 + in;
+        int x3 = x2 + in;
+        int wo = wBase;
+        for (int k = 0; k < in; k++, wo += NR) {
+            FloatVector w0 = FloatVector.fromArray(F, pw, wo);
+            FloatVector w1 = FloatVector.fromArray(F, pw, wo + L);
+            FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
+            c00 = w0.fma(b, c00);
+            c01 = w1.fma(b, c01);
+            b = FloatVector.broadcast(F, x[x1 + k]);
+            c10 = w0.fma(b, c10);
+            c11 = w1.fma(b, c11);
+            b = FloatVector.broadcast(F, x[x2 + k]);
+            c20 = w0.fma(b, c20);
+            c21 = w1.fma(b, c21);
+            b = FloatVector.broadcast(F, x[x3 + k]);
+            c30 = w0.fma(b, c30);
+            c31 = w1.fma(b, c31);
+        }
+        int y0 = yAt;
+        c00.intoArray(y, y0);
+        c01.intoArray(y, y0 + L);
+        y0 += yStride;
+        c10.intoArray(y, y0);
+        c11.intoArray(y, y0 + L);
+        y0 += yStride;
+        c20.intoArray(y, y0);
+        c21.intoArray(y, y0 + L);
+        y0 += yStride;
+        c30.intoArray(y, y0);
+        c31.intoArray(y, y0 + L);
+    }
+
+    /** {@link #tile4x2} for one row of x. */
+    private static void tile1x2(float[] pw, int wBase, float[] x, int xAt, int in, float[] y, int yAt) {
+        FloatVector c0 = FloatVector.zero(F), c1 = c0;
+        int wo = wBase;
+        for (int k = 0; k < in; k++, wo += NR) {
+            FloatVector b = FloatVector.broadcast(F, x[xAt + k]);
+            c0 = FloatVector.fromArray(F, pw, wo).fma(b, c0);
+            c1 = FloatVector.fromArray(F, pw, wo + L).fma(b, c1);
+        }
+        c0.intoArray(y, yAt);
+        c1.intoArray(y, yAt + L);
+    }
+}
