@@ -174,7 +174,8 @@ public final class PackedMatMul {
 
     /**
      * Rows {@code xAt + i·in} ({@code i < 6}) of x against one panel: per k 4 weight vectors and 6 broadcasts feed 24
-     * FMAs into 24 accumulators, then each row's 4 vectors are stored at {@code y[yAt + i·yStride ..]}.
+     * FMAs into 24 accumulators, then each row's 4 vectors are stored at {@code y[yAt + i·yStride ..]}. Every index is
+     * linear in {@code k}, the one induction variable, so C2 moves all bounds checks out of the loop.
      */
     private static void tile6x4(float[] pw, int wBase, float[] x, int xAt, int in, float[] y, int yAt, int yStride) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
@@ -189,8 +190,8 @@ public final class PackedMatMul {
         int x3 = x2 + in;
         int x4 = x3 + in;
         int x5 = x4 + in;
-        int wo = wBase;
-        for (int k = 0; k < in; k++, wo += NR) {
+        for (int k = 0; k < in; k++) {
+            int wo = wBase + k * NR;
             FloatVector w0 = FloatVector.fromArray(F, pw, wo);
             FloatVector w1 = FloatVector.fromArray(F, pw, wo + L);
             FloatVector w2 = FloatVector.fromArray(F, pw, wo + 2 * L);
@@ -261,8 +262,8 @@ public final class PackedMatMul {
     /** {@link #tile6x4} for one row of x (the rows past the last whole tile). */
     private static void tile1x4(float[] pw, int wBase, float[] x, int xAt, int in, float[] y, int yAt) {
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-        int wo = wBase;
-        for (int k = 0; k < in; k++, wo += NR) {
+        for (int k = 0; k < in; k++) {
+            int wo = wBase + k * NR;
             FloatVector b = FloatVector.broadcast(F, x[xAt + k]);
             c0 = FloatVector.fromArray(F, pw, wo).fma(b, c0);
             c1 = FloatVector.fromArray(F, pw, wo + L).fma(b, c1);
@@ -285,8 +286,8 @@ public final class PackedMatMul {
         int x1 = x0 + in;
         int x2 = x1 + in;
         int x3 = x2 + in;
-        int wo = wBase;
-        for (int k = 0; k < in; k++, wo += NR) {
+        for (int k = 0; k < in; k++) {
+            int wo = wBase + k * NR;
             FloatVector w0 = FloatVector.fromArray(F, pw, wo);
             FloatVector w1 = FloatVector.fromArray(F, pw, wo + L);
             FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
@@ -319,8 +320,8 @@ public final class PackedMatMul {
     /** {@link #tile4x2} for one row of x. */
     private static void tile1x2(float[] pw, int wBase, float[] x, int xAt, int in, float[] y, int yAt) {
         FloatVector c0 = FloatVector.zero(F), c1 = c0;
-        int wo = wBase;
-        for (int k = 0; k < in; k++, wo += NR) {
+        for (int k = 0; k < in; k++) {
+            int wo = wBase + k * NR;
             FloatVector b = FloatVector.broadcast(F, x[xAt + k]);
             c0 = FloatVector.fromArray(F, pw, wo).fma(b, c0);
             c1 = FloatVector.fromArray(F, pw, wo + L).fma(b, c1);
