@@ -344,8 +344,9 @@ public final class KernelBench {
     }
 
     /**
-     * Best seconds per call of {@code weight} (through its panels when {@code packed} is given) against {@code m} activation rows on {@code threads} threads; adds to
-     * {@code ratios} each call's GFLOP/s over an FMA-peak pass just before it.
+     * Best seconds per call of {@code weight} (through its panels when {@code packed} is given) against {@code m}
+     * activation rows on {@code threads} threads; adds to {@code ratios} each call's GFLOP/s over an FMA-peak pass
+     * just before it.
      */
     private double timeMatMul(Tensor weight, PackedMatMul.Packed packed, int m, int threads, List<Double> ratios) {
         int k = weight.dim(1);

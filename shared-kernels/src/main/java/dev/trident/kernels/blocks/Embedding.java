@@ -1,10 +1,7 @@
 package dev.trident.kernels.blocks;
 
 import dev.trident.kernels.ops.Convert;
-import dev.trident.kernels.tensor.DType;
 import dev.trident.kernels.tensor.Tensor;
-
-import java.lang.foreign.MemorySegment;
 
 /** Row lookup in an embedding table {@code [vocab, dim]} of any dtype, decoded to F32. */
 public final class Embedding {
@@ -46,13 +43,6 @@ public final class Embedding {
         if (id < 0 || id >= vocab) {
             throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + vocab + ") of " + table.name());
         }
-        MemorySegment data = table.data();
-        long element = (long) id * dim;
-        switch (table.dtype()) {
-            case F32 -> MemorySegment.copy(data, Tensor.F32_LE, element * Float.BYTES, out, outOff, dim);
-            case BF16 -> Convert.bf16ToF32(data, element * 2, out, outOff, dim);
-            case F16 -> Convert.f16ToF32(data, element * 2, out, outOff, dim);
-            case Q8_0 -> Convert.q8_0ToF32(data, DType.Q8_0.byteSize(element), out, outOff, dim / DType.Q8_0_BLOCK);
-        }
+        Convert.toF32(table, (long) id * dim, out, outOff, dim);
     }
 }

@@ -103,6 +103,20 @@ public final class Convert {
         }
     }
 
+    /**
+     * Elements {@code [first, first + n)} of {@code t} (row-major, any dtype) as F32 into {@code dst[dstOff ..]},
+     * dispatching; for Q8_0 both {@code first} and {@code n} are whole blocks.
+     */
+    public static void toF32(Tensor t, long first, float[] dst, int dstOff, int n) {
+        MemorySegment data = t.data();
+        switch (t.dtype()) {
+            case F32 -> MemorySegment.copy(data, Tensor.F32_LE, first * Float.BYTES, dst, dstOff, n);
+            case BF16 -> bf16ToF32(data, first * 2, dst, dstOff, n);
+            case F16 -> f16ToF32(data, first * 2, dst, dstOff, n);
+            case Q8_0 -> q8_0ToF32(data, first / Q8_0.BLOCK * Q8_0.BLOCK_BYTES, dst, dstOff, n / Q8_0.BLOCK);
+        }
+    }
+
     /** Q8_0 → F32, dispatching: {@code blocks} blocks of 32 from byte offset {@code srcByteOff}. */
     public static void q8_0ToF32(MemorySegment src, long srcByteOff, float[] dst, int dstOff, int blocks) {
         if (Simd.SCALAR) {

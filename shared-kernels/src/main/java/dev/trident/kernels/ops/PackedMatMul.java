@@ -6,7 +6,6 @@ import static dev.trident.kernels.ops.Simd.L;
 import dev.trident.kernels.parallel.Parallel;
 import dev.trident.kernels.tensor.DType;
 import dev.trident.kernels.tensor.Tensor;
-import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -16,8 +15,8 @@ import jdk.incubator.vector.FloatVector;
  * <p>{@link MatMul} packs the activations on every call (a scalar transpose into 64-row panels), zeroes and
  * transposes its accumulators back out, and copies or decodes its weight blocks: in an encoder bench profile that
  * data movement took about a third of the matrix-product time (27 % of all samples against 46 % in the register
- * tile), and a batch-1 call of 12 rows ran at a third of the tile's speed. Here the vectors run along the output columns instead: panel
- * {@code p} holds {@code W[p·NR + j][k]} at {@code (p·in + k)·NR + j} ({@value #NR_VECTORS} vectors of columns,
+ * tile), and a batch-1 call of 12 rows ran at a third of the tile's speed. Here the vectors run along the output
+ * columns instead: panel {@code p} holds {@code W[p·NR + j][k]} at {@code (p·in + k)·NR + j} ({@value #NR_VECTORS} vectors of columns,
  * zero past {@code out}); the register tile broadcasts {@link #TILE_ROWS} activations straight from {@code x}'s
  * rows (no packing), multiplies them into the panel's vectors, and stores whole rows of {@code y} (no transpose).
  * The panel of one unit ({@code in × NR} floats, 96 KiB at {@code in = 384}) stays in L2 while the unit's rows stream
@@ -43,11 +42,23 @@ public final class PackedMatMul {
     private PackedMatMul() {
     }
 
-    /** A weight {@code [out, in]} in column panels; {@link #source} is kept for the scalar path and matrix × vector. */
-    public record Packed(Tensor source, int out, int in, float[] panels) {
-        public int panelCount() {
-            return (out + NR - 1) / NR;
+    /** A weight {@code [out, in]} in column panels; {@link #source} is kept for its shape and the scalar path. */
+    public record Packed(Tensor source, float[] panels) {
+        public int out() {
+            return source.dim(0);
         }
+
+        public int in() {
+            return source.dim(1);
+        }
+
+        public int panelCount() {
+            return PackedMatMul.panelCount(out());
+        }
+    }
+
+    private static int panelCount(int out) {
+        return (out + NR - 1) / NR;
     }
 
     /** Repacks an F32, F16 or BF16 weight {@code [out, in]} (Q8_0 stays with {@link MatMul}: it is chosen to save memory). */
@@ -55,34 +66,25 @@ public final class PackedMatMul {
         if (w.rank() != 2) {
             throw new IllegalArgumentException("weight " + w + " must be [out, in]");
         }
-        DType type = w.dtype();
-        if (type == DType.Q8_0) {
+        if (w.dtype() == DType.Q8_0) {
             throw new IllegalArgumentException("weight " + w + ": Q8_0 weights are not repacked");
         }
         int out = w.dim(0);
         int in = w.dim(1);
-        int panelCount = (out + NR - 1) / NR;
-        long size = (long) panelCount * NR * in;
+        long size = (long) panelCount(out) * NR * in;
         if (size > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("weight " + w + " is too large to repack (" + size + " floats)");
         }
         float[] panels = new float[(int) size];
         float[] row = new float[in];
-        MemorySegment data = w.data();
         for (int r = 0; r < out; r++) {
-            long off = (long) r * in;
-            switch (type) {
-                case F32 -> MemorySegment.copy(data, Tensor.F32_LE, off * 4, row, 0, in);
-                case BF16 -> Convert.bf16ToF32(data, off * 2, row, 0, in);
-                case F16 -> Convert.f16ToF32(data, off * 2, row, 0, in);
-                case Q8_0 -> throw new AssertionError();
-            }
+            Convert.toF32(w, (long) r * in, row, 0, in);
             int base = (r / NR) * in * NR + r % NR;
             for (int k = 0; k < in; k++) {
                 panels[base + k * NR] = row[k];
             }
         }
-        return new Packed(w, out, in, panels);
+        return new Packed(w, panels);
     }
 
     /**
