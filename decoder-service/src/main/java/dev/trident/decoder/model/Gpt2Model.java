@@ -70,7 +70,7 @@ public final class Gpt2Model implements CausalLm {
             mlp[l] = new Mlp(conv1d(weights, p + "mlp.c_fc", embd, inner), conv1d(weights, p + "mlp.c_proj", inner, embd), activation);
         }
         lnF = new LayerNorm(weights.tensor(prefix + "ln_f.weight", embd), weights.tensor(prefix + "ln_f.bias", embd), embd, eps);
-        lmHead = Linear.withoutBias(tokenEmbeddings);
+        lmHead = Linear.withoutBias(tokenEmbeddings).withQ8_0Panels();
     }
 
     private static Linear conv1d(WeightSource weights, String name, int in, int out) {

@@ -70,9 +70,13 @@ public final class LlamaModel implements CausalLm {
                     activation);
         }
         norm = new RmsNorm(weights.tensor("model.norm.weight", hidden), hidden, eps);
-        lmHead = Linear.withoutBias(config.tieWordEmbeddings() || !weights.has("lm_head.weight")
+        boolean tied = config.tieWordEmbeddings() || !weights.has("lm_head.weight");
+        lmHead = Linear.withoutBias(tied
                 ? weights.tensor("model.embed_tokens.weight", vocab, hidden)
-                : weights.tensor("lm_head.weight", vocab, hidden));
+                : weights.tensor("lm_head.weight", vocab, hidden)).withQ8_0Panels();
+        if (!tied && lmHead.usesQ8_0Panels()) {
+            weights.release("lm_head.weight"); // tied, the embeddings still read the same tensor by rows
+        }
     }
 
     public LlamaConfig config() {
@@ -160,7 +164,13 @@ public final class LlamaModel implements CausalLm {
     }
 
     private static Linear linear(WeightSource weights, String name, int out, int in, boolean bias) {
-        return new Linear(weights.tensor(name + ".weight", out, in), bias ? weights.tensor(name + ".bias", out) : null);
+        Linear linear = new Linear(weights.tensor(name + ".weight", out, in), bias ? weights.tensor(name + ".bias", out) : null)
+                .withQ8_0Panels();
+        if (linear.usesQ8_0Panels()) {
+            // The panels are this layer's only reader of the weight: the checkpoint's Q8_0 copy need not stay too.
+            weights.release(name + ".weight");
+        }
+        return linear;
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.trident.kernels.load.HfConfig;
 import dev.trident.kernels.load.LoadOptions;
 import dev.trident.kernels.load.WeightSource;
 import dev.trident.kernels.ops.ArgMax;
+import dev.trident.kernels.ops.Q8_0Panels;
 import dev.trident.kernels.ops.Simd;
 import dev.trident.kernels.parallel.Parallel;
 import dev.trident.kernels.tensor.DType;
@@ -94,7 +95,8 @@ public final class DecoderBench {
         for (DType type : List.of(DType.Q8_0, DType.F32)) {
             int layers = quick ? 4 : 22;
             say("\n## synthetic Llama, TinyLlama-1.1B's shape (hidden 2048, ffn 5632, 32 heads, 4 kv heads) with " + layers
-                    + " of its 22 layers, random weights, " + type);
+                    + " of its 22 layers, random weights, " + type
+                    + (type == DType.Q8_0 && Q8_0Panels.supported() ? " (in column panels)" : ""));
             try (Arena arena = Arena.ofShared()) {
                 Synthetic model = synthetic(arena, type, layers);
                 long bytesPerToken = model.matrixBytes;
@@ -220,7 +222,9 @@ public final class DecoderBench {
         java.util.function.BiConsumer<String, int[]> matrix = (name, shape) -> {
             Tensor t = random(arena, name, type, shape, seed[0]++);
             tensors.put(name, t);
-            matrixBytes[0] += t.data().byteSize();
+            // Q8_0 layers decode from column panels where they run (Linear.withQ8_0Panels): 36 bytes per 32 weights.
+            matrixBytes[0] += type == DType.Q8_0 && Q8_0Panels.supported()
+                    ? Q8_0Panels.packedBytes(shape[0], shape[1]) : t.data().byteSize();
         };
         int h = 2048;
         int kv = 4 * 64;

@@ -2,6 +2,7 @@ package dev.trident.kernels.bench;
 
 import dev.trident.kernels.ops.MatMul;
 import dev.trident.kernels.ops.PackedMatMul;
+import dev.trident.kernels.ops.Q8_0Panels;
 import dev.trident.kernels.ops.MatVec;
 import dev.trident.kernels.ops.Simd;
 import dev.trident.kernels.parallel.Parallel;
@@ -121,7 +122,12 @@ public final class KernelBench {
 
     private void benchMatVecs(int threadsMax, MemorySegment bandwidthBuffer) {
         int[][] shapes = {{4096, 4096}, {2048, 5632}};
-        DType[] types = {DType.F32, DType.BF16, DType.Q8_0};
+        // Q8_0/p: the same Q8_0 weight in column panels (Q8_0Panels, the decoders' Linear layers where supported).
+        boolean panels = Q8_0Panels.supported();
+        DType[] types = panels ? new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.Q8_0}
+                : new DType[] {DType.F32, DType.BF16, DType.Q8_0};
+        String[] labels = {"F32", "BF16", "Q8_0", "Q8_0/p"};
+        int panelKind = 3;
         // Each pass over the weights is paired with a stream-sum pass over the bandwidth buffer just before it, and
         // the fraction is the median of the paired ratios: on this VM the bandwidth two threads get moves between
         // 27 and 47 GB/s from minute to minute (where the host runs the two vCPUs, and the neighbours), so a kernel
@@ -132,18 +138,29 @@ public final class KernelBench {
         long[][] bytes = new long[shapes.length][types.length];
         try (Arena arena = Arena.ofShared()) {
             Tensor[][][] copies = new Tensor[shapes.length][types.length][];
+            Q8_0Panels.Packed[][] panelCopies = new Q8_0Panels.Packed[shapes.length][];
             for (int s = 0; s < shapes.length; s++) {
                 for (int d = 0; d < types.length; d++) {
-                    copies[s][d] = matVecCopies(arena, shapes[s][0], shapes[s][1], types[d]);
-                    bytes[s][d] = copies[s][d][0].data().byteSize();
+                    if (d == panelKind) {
+                        copies[s][d] = copies[s][d - 1];
+                        panelCopies[s] = new Q8_0Panels.Packed[copies[s][d].length];
+                        for (int c = 0; c < panelCopies[s].length; c++) {
+                            panelCopies[s][c] = Q8_0Panels.pack(copies[s][d][c]);
+                        }
+                        bytes[s][d] = panelCopies[s][0].byteSize();
+                    } else {
+                        copies[s][d] = matVecCopies(arena, shapes[s][0], shapes[s][1], types[d]);
+                        bytes[s][d] = copies[s][d][0].data().byteSize();
+                    }
                 }
             }
             for (int round = 0; round < rounds(); round++) {
                 for (int s = 0; s < shapes.length; s++) {
                     for (int d = 0; d < types.length; d++) {
                         for (int t = 1; t <= threadsMax; t++) {
-                            best[s][d][t] = Math.min(best[s][d][t],
-                                    timeMatVec(copies[s][d], t, bandwidthBuffer, ratios[s][d][t]));
+                            best[s][d][t] = Math.min(best[s][d][t], timeMatVec(copies[s][d],
+                                    d == panelKind ? panelCopies[s] : null, bytes[s][d], t, bandwidthBuffer,
+                                    ratios[s][d][t]));
                         }
                     }
                 }
@@ -153,12 +170,16 @@ public final class KernelBench {
         say("## Matrix x vector (decode): weight bytes / s; weights cycled through copies > 1 GiB; best of " + rounds()
                 + " rounds over all shapes");
         say("## fraction: median over passes of (the pass's GB/s / a stream-sum pass just before it)");
-        say(String.format("%-22s %-5s %3s %10s %10s %9s", "shape [out x in]", "type", "thr", "ms/call", "GB/s", "fraction"));
+        if (panels) {
+            say("## Q8_0/p: the Q8_0 weight in column panels (Q8_0Panels, the decoders' Linear layers): 36 bytes per 32"
+                    + " weights, counted as read");
+        }
+        say(String.format("%-22s %-6s %3s %10s %10s %9s", "shape [out x in]", "type", "thr", "ms/call", "GB/s", "fraction"));
         for (int s = 0; s < shapes.length; s++) {
             for (int d = 0; d < types.length; d++) {
                 for (int t = 1; t <= threadsMax; t++) {
                     double gbps = bytes[s][d] / best[s][d][t] / 1e9;
-                    say(String.format("%-22s %-5s %3d %10.3f %10.1f %9.2f", shapes[s][0] + " x " + shapes[s][1], types[d],
+                    say(String.format("%-22s %-6s %3d %10.3f %10.1f %9.2f", shapes[s][0] + " x " + shapes[s][1], labels[d],
                             t, best[s][d][t] * 1e3, gbps, median(ratios[s][d][t])));
                 }
             }
@@ -177,11 +198,17 @@ public final class KernelBench {
                 + " rounds over all shapes");
         say("## fraction: median over calls of (the call's GFLOP/s / an FMA-peak pass just before it)");
         say("## F32/p: the F32 weight repacked once into column panels (PackedMatMul, the encoders' Linear layers)");
-        say(String.format("%-22s %-5s %3s %10s %10s %9s", "M x K x N", "type", "thr", "ms/call", "GFLOP/s", "fraction"));
+        boolean panels = Q8_0Panels.supported();
+        if (panels) {
+            say("## Q8_0/p: the Q8_0 weight in column panels (Q8_0Panels, the decoders' Linear layers)");
+        }
+        say(String.format("%-22s %-6s %3s %10s %10s %9s", "M x K x N", "type", "thr", "ms/call", "GFLOP/s", "fraction"));
         int[][] matShapes = {{128, 384, 1536}, {512, 768, 768}, {512, 4096, 4096}};
-        DType[] types = {DType.F32, DType.BF16, DType.Q8_0, DType.F32};
-        String[] labels = {"F32", "BF16", "Q8_0", "F32/p"};
+        DType[] types = panels ? new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.F32, DType.Q8_0}
+                : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.F32};
+        String[] labels = {"F32", "BF16", "Q8_0", "F32/p", "Q8_0/p"};
         int packedKind = 3;
+        int panelKind = 4;
         // Rounds minutes apart over every shape: a neighbour busy on this shared VM during one shape's reps (seen
         // here to take a fifth off a one-thread run) rarely is during all of them.
         double[][][] best = unmeasured(matShapes.length, types.length, threadsMax);
@@ -189,6 +216,7 @@ public final class KernelBench {
         try (Arena arena = Arena.ofShared()) {
             Tensor[][] weights = new Tensor[matShapes.length][types.length];
             PackedMatMul.Packed[] packed = new PackedMatMul.Packed[matShapes.length];
+            Q8_0Panels.Packed[] q8Panels = new Q8_0Panels.Packed[matShapes.length];
             for (int round = 0; round < rounds(); round++) {
                 for (int s = 0; s < matShapes.length; s++) {
                     int[] shape = matShapes[s];
@@ -200,9 +228,13 @@ public final class KernelBench {
                         if (d == packedKind && packed[s] == null) {
                             packed[s] = PackedMatMul.pack(weights[s][d]);
                         }
+                        if (d == panelKind && q8Panels[s] == null) {
+                            q8Panels[s] = Q8_0Panels.pack(weights[s][d]);
+                        }
                         for (int t = 1; t <= threadsMax; t++) {
                             best[s][d][t] = Math.min(best[s][d][t], timeMatMul(weights[s][d],
-                                    d == packedKind ? packed[s] : null, shape[0], t, ratios[s][d][t]));
+                                    d == packedKind ? packed[s] : null, d == panelKind ? q8Panels[s] : null,
+                                    shape[0], t, ratios[s][d][t]));
                         }
                     }
                 }
@@ -213,7 +245,7 @@ public final class KernelBench {
             for (int d = 0; d < types.length; d++) {
                 for (int t = 1; t <= threadsMax; t++) {
                     double gflops = 2.0 * shape[0] * shape[1] * shape[2] / best[s][d][t] / 1e9;
-                    say(String.format("%-22s %-5s %3d %10.3f %10.1f %9.2f", shape[0] + " x " + shape[1] + " x " + shape[2],
+                    say(String.format("%-22s %-6s %3d %10.3f %10.1f %9.2f", shape[0] + " x " + shape[1] + " x " + shape[2],
                             labels[d], t, best[s][d][t] * 1e3, gflops, median(ratios[s][d][t])));
                 }
             }
@@ -315,25 +347,25 @@ public final class KernelBench {
     }
 
     /**
-     * Best seconds per call over passes through all {@code weights}, each call on weights not in cache; adds each
+     * Best seconds per call over passes through all {@code weights} (their {@code panels} when given), each call on weights not in cache; adds each
      * pass's GB/s over that of a stream-sum pass over {@code bandwidthBuffer} just before it to {@code ratios}.
      */
-    private double timeMatVec(Tensor[] weights, int threads, MemorySegment bandwidthBuffer, List<Double> ratios) {
+    private double timeMatVec(Tensor[] weights, Q8_0Panels.Packed[] panels, long bytes, int threads,
+                              MemorySegment bandwidthBuffer, List<Double> ratios) {
         int in = weights[0].dim(1);
         float[] x = randomWeights(in, 7);
         float[] y = new float[weights[0].dim(0)];
         Parallel.setThreads(threads);
         int copies = weights.length;
-        long bytes = weights[0].data().byteSize();
         for (int warm = 0; warm < copies * 2; warm++) {
-            MatVec.matVec(weights[warm % copies], x, 0, y, 0);
+            matVec(weights, panels, warm % copies, x, y);
         }
         double best = Double.MAX_VALUE;
         for (int pass = 0; pass < (quick ? 3 : 8); pass++) {
             double streamGbps = MachineLimits.readBandwidth(bandwidthBuffer, threads, 1);
             long start = System.nanoTime();
-            for (Tensor weight : weights) {
-                MatVec.matVec(weight, x, 0, y, 0);
+            for (int c = 0; c < copies; c++) {
+                matVec(weights, panels, c, x, y);
             }
             double perCall = (System.nanoTime() - start) / 1e9 / copies;
             best = Math.min(best, perCall);
@@ -343,12 +375,21 @@ public final class KernelBench {
         return best;
     }
 
+    private static void matVec(Tensor[] weights, Q8_0Panels.Packed[] panels, int copy, float[] x, float[] y) {
+        if (panels != null) {
+            Q8_0Panels.matVec(panels[copy], x, 0, y, 0);
+        } else {
+            MatVec.matVec(weights[copy], x, 0, y, 0);
+        }
+    }
+
     /**
      * Best seconds per call of {@code weight} (through its panels when {@code packed} is given) against {@code m}
      * activation rows on {@code threads} threads; adds to {@code ratios} each call's GFLOP/s over an FMA-peak pass
      * just before it.
      */
-    private double timeMatMul(Tensor weight, PackedMatMul.Packed packed, int m, int threads, List<Double> ratios) {
+    private double timeMatMul(Tensor weight, PackedMatMul.Packed packed, Q8_0Panels.Packed q8Panels, int m,
+                              int threads, List<Double> ratios) {
         int k = weight.dim(1);
         float[] x = randomWeights(m * k, 9);
         float[] y = new float[m * weight.dim(0)];
@@ -356,13 +397,13 @@ public final class KernelBench {
         Parallel.setThreads(threads);
         int reps = Math.max(3, (int) Math.min(quick ? 10 : 40, 3e10 / flops / (quick ? 4 : 1)));
         for (int warm = 0; warm < Math.max(2, reps / 2); warm++) {
-            matMul(weight, packed, x, m, y);
+            matMul(weight, packed, q8Panels, x, m, y);
         }
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < reps; rep++) {
             double peakGflops = MachineLimits.fmaPeak(threads, PAIRED_PEAK_ITERATIONS, 3);
             long start = System.nanoTime();
-            matMul(weight, packed, x, m, y);
+            matMul(weight, packed, q8Panels, x, m, y);
             double seconds = (System.nanoTime() - start) / 1e9;
             best = Math.min(best, seconds);
             ratios.add(flops / seconds / 1e9 / peakGflops);
@@ -371,8 +412,11 @@ public final class KernelBench {
         return best;
     }
 
-    private static void matMul(Tensor weight, PackedMatMul.Packed packed, float[] x, int m, float[] y) {
-        if (packed != null) {
+    private static void matMul(Tensor weight, PackedMatMul.Packed packed, Q8_0Panels.Packed q8Panels, float[] x, int m,
+                               float[] y) {
+        if (q8Panels != null) {
+            Q8_0Panels.matMul(q8Panels, x, 0, m, y, 0);
+        } else if (packed != null) {
             PackedMatMul.matMul(packed, x, 0, m, y, 0);
         } else {
             MatMul.matMul(weight, x, 0, m, y, 0);

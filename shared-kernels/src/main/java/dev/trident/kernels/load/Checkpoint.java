@@ -33,15 +33,20 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
     private final Path dir;
     private final List<SafeTensors> files;
     private final Map<String, SafeTensors> owner;
-    private final Map<String, Tensor> quantized;
-    private final Arena heap;
+    /** Tensors quantized at load, each in its own arena so that {@link #release} frees it alone. */
+    private final Map<String, QuantizedCopy> quantized;
 
     private Checkpoint(Path dir, List<SafeTensors> files, Map<String, SafeTensors> owner) {
         this.dir = dir;
         this.files = files;
         this.owner = owner;
         this.quantized = new LinkedHashMap<>();
-        this.heap = Arena.ofShared();
+    }
+
+    /** A tensor quantized at load, or (after {@link #release}) the place it is quantized again if asked for. */
+    private static final class QuantizedCopy {
+        Tensor tensor;
+        Arena arena;
     }
 
     /** Opens the folder's weights as stored (mapped, no copy). {@code dir} may also be a single .safetensors file. */
@@ -141,12 +146,49 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
             int[] shape = entry.shape();
             boolean eligible = shape.length == 2 && shape[1] % Q8_0.BLOCK == 0 && entry.dtype() != DType.Q8_0;
             if (eligible && options.quantizeWhen().test(name)) {
+                QuantizedCopy copy = new QuantizedCopy();
+                quantized.put(name, copy);
                 try {
-                    quantized.put(name, Q8_0.quantize(e.getValue().tensor(name), heap));
-                } catch (IllegalArgumentException ex) {
-                    throw new CheckpointException(e.getValue().file(), name, ex.getMessage(), ex);
+                    quantizeInto(copy, name);
+                } catch (RuntimeException ex) {
+                    freeQuantized();
+                    throw ex;
                 }
             }
+        }
+    }
+
+    private void freeQuantized() {
+        for (QuantizedCopy copy : quantized.values()) {
+            if (copy.arena != null && copy.arena.scope().isAlive()) {
+                copy.arena.close();
+            }
+        }
+    }
+
+    private void quantizeInto(QuantizedCopy copy, String name) {
+        SafeTensors file = owner.get(name);
+        Arena arena = Arena.ofShared();
+        try {
+            copy.tensor = Q8_0.quantize(file.tensor(name), arena);
+            copy.arena = arena;
+        } catch (IllegalArgumentException ex) {
+            arena.close();
+            throw new CheckpointException(file.file(), name, ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Frees the Q8_0 copy of {@code name} if it was quantized at load (see {@link WeightSource#release}); asked for
+     * again, it is quantized again from the file (the same bits). Other tensors are mapped: nothing to free.
+     */
+    @Override
+    public synchronized void release(String name) {
+        QuantizedCopy copy = quantized.get(name);
+        if (copy != null && copy.arena != null) {
+            copy.arena.close();
+            copy.arena = null;
+            copy.tensor = null;
         }
     }
 
@@ -182,9 +224,15 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
     }
 
     @Override
-    public Tensor tensor(String name) {
-        Tensor q = quantized.get(name);
-        return q != null ? q : require(name).tensor(name);
+    public synchronized Tensor tensor(String name) {
+        QuantizedCopy copy = quantized.get(name);
+        if (copy == null) {
+            return require(name).tensor(name);
+        }
+        if (copy.tensor == null) {
+            quantizeInto(copy, name);
+        }
+        return copy.tensor;
     }
 
     /** {@code name}, checked to have exactly {@code expectedShape}. */
@@ -231,8 +279,6 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
     @Override
     public void close() {
         files.forEach(SafeTensors::close);
-        if (heap.scope().isAlive()) {
-            heap.close();
-        }
+        freeQuantized();
     }
 }

@@ -20,4 +20,13 @@ public interface WeightSource {
 
     /** The tensor, checked to have {@code expectedShape}; a mismatch names the tensor, the expected and the found shape. */
     Tensor tensor(String name, int... expectedShape);
+
+    /**
+     * The caller keeps its own copy of {@code name} (a weight repacked at load) and reads the source's no more: a
+     * source holding a copy of its own (a tensor quantized at load) may free it. The tensors of that name handed
+     * out before then become unusable (reading their data throws); asked for again, the tensor is made again.
+     * Sources without such copies do nothing.
+     */
+    default void release(String name) {
+    }
 }

@@ -175,6 +175,25 @@ class CheckpointTest {
     }
 
     @Test
+    void aReleasedQuantizedCopyIsFreedAndMadeAgainWhenAskedFor() {
+        try (Checkpoint q = Checkpoint.open(LLAMA, LoadOptions.q8_0())) {
+            String name = "model.layers.0.mlp.down_proj.weight";
+            Tensor before = q.tensor(name);
+            byte[] bits = before.data().toArray(ValueLayout.JAVA_BYTE);
+            q.release(name);
+            assertThatThrownBy(() -> before.data().get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+            Tensor again = q.tensor(name);
+            assertThat(again.dtype()).isEqualTo(DType.Q8_0);
+            assertThat(again.data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(bits);
+            assertThat(q.quantizedNames()).contains(name);
+            // A mapped tensor has no copy to free: it stays readable.
+            Tensor norm = q.tensor("model.norm.weight");
+            q.release("model.norm.weight");
+            assertThat(norm.getFloat(0)).isEqualTo(q.tensor("model.norm.weight").getFloat(0));
+        }
+    }
+
+    @Test
     void q8_0WithACustomPredicate() {
         try (Checkpoint q = Checkpoint.open(LLAMA, LoadOptions.q8_0(name -> name.contains("embed_tokens")))) {
             assertThat(q.quantizedNames()).containsExactly("model.embed_tokens.weight");
