@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Why: GGUF's row-major blocks (a float16 scale, then 32 int8 values) cost every 32 weights a scalar scale
  * conversion and broadcast, and the lanes of one block are summed across the vector at the end of the row. On
- * an AVX-512 Zen 4 core that kernel decoded 13–15 GB/s with the data in L2 and 10–12 GB/s from memory. Stored
+ * an AVX-512 Zen 4 core that kernel decoded 12–15 GB/s with the data in L2 and 10–12 GB/s from memory. Stored
  * by columns instead, a k step loads 64 int8 weights of 64 output columns (4 vectors), broadcasts one activation,
  * and every lane is an output of its own: 18 GB/s in L2 and 14–15 from memory on one core in the same
  * throwaway bench, no horizontal sums, and the block scales load as vectors.
