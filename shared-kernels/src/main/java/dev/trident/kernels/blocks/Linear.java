@@ -13,8 +13,8 @@ import dev.trident.kernels.tensor.Tensor;
  * {@code y = x·Wᵀ + b} with {@code W} of shape {@code [out, in]} as in HF {@code nn.Linear} (any weight dtype) and
  * an optional bias. One row is a matrix × vector (bandwidth bound); several rows a register-tiled matrix × matrix.
  * {@link #withPackedWeights()} trades a second, F32 copy of the weight for matrix products without per-call packing
- * (for models whose every call is a prefill, like the encoders); {@link #withQ8_0Panels()} a second copy of a Q8_0
- * weight, by columns, for faster decode steps and prefills (the decoders).
+ * (for models whose every call is a prefill, like the encoders); {@link #withQ8_0Panels()} lays a Q8_0 weight out
+ * again by columns for faster decode steps (the decoders), after which its source may free the row-major copy.
  */
 public final class Linear {
 
