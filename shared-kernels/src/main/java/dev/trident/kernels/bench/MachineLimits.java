@@ -18,6 +18,8 @@ public final class MachineLimits {
     private MachineLimits() {
     }
 
+    private static final long STREAM_CHUNK = 1L << 20;
+
     /** Best of {@code reps} passes reading all of {@code buffer} (make it much larger than the last-level cache), GB/s. */
     public static double readBandwidth(MemorySegment buffer, int threads, int reps) {
         int previous = Parallel.threads();
@@ -31,7 +33,15 @@ public final class MachineLimits {
                 long start = System.nanoTime();
                 Parallel.forRange(threads, 1, (s, e) -> {
                     for (int t = s; t < e; t++) {
-                        partial[t] = streamSum(buffer, t * perThread, perThread);
+                        // In 1 MiB calls, so that a deoptimized streamSum is compiled again within the pass: as one
+                        // call per thread, a pass in the decoder bench ran a recompiled (tier 3) loop at 1.6–6.4 GB/s
+                        // for seconds after a class load had invalidated the C2 code, against 24 GB/s before.
+                        float sum = 0;
+                        long end = (t + 1) * perThread;
+                        for (long at = t * perThread; at < end; at += STREAM_CHUNK) {
+                            sum += streamSum(buffer, at, Math.min(STREAM_CHUNK, end - at));
+                        }
+                        partial[t] = sum;
                     }
                 });
                 double seconds = (System.nanoTime() - start) / 1e9;
