@@ -14,9 +14,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedSet;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -33,20 +35,20 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
     private final Path dir;
     private final List<SafeTensors> files;
     private final Map<String, SafeTensors> owner;
-    /** Tensors quantized at load, each in its own arena so that {@link #release} frees it alone. */
-    private final Map<String, QuantizedCopy> quantized;
+    /** Names quantized at load (by {@link LoadOptions}), in index order, released or not. */
+    private final Set<String> quantized;
+    /** Their Q8_0 copies not released, each in its own arena so that {@link #release} frees it alone. */
+    private final Map<String, QuantizedCopy> copies;
 
     private Checkpoint(Path dir, List<SafeTensors> files, Map<String, SafeTensors> owner) {
         this.dir = dir;
         this.files = files;
         this.owner = owner;
-        this.quantized = new LinkedHashMap<>();
+        this.quantized = new LinkedHashSet<>();
+        this.copies = new LinkedHashMap<>();
     }
 
-    /** A tensor quantized at load, or (after {@link #release}) the place it is quantized again if asked for. */
-    private static final class QuantizedCopy {
-        Tensor tensor;
-        Arena arena;
+    private record QuantizedCopy(Tensor tensor, Arena arena) {
     }
 
     /** Opens the folder's weights as stored (mapped, no copy). {@code dir} may also be a single .safetensors file. */
@@ -146,10 +148,9 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
             int[] shape = entry.shape();
             boolean eligible = shape.length == 2 && shape[1] % Q8_0.BLOCK == 0 && entry.dtype() != DType.Q8_0;
             if (eligible && options.quantizeWhen().test(name)) {
-                QuantizedCopy copy = new QuantizedCopy();
-                quantized.put(name, copy);
+                quantized.add(name);
                 try {
-                    quantizeInto(copy, name);
+                    copies.put(name, quantizedCopy(name));
                 } catch (RuntimeException ex) {
                     freeQuantized();
                     throw ex;
@@ -159,19 +160,15 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
     }
 
     private void freeQuantized() {
-        for (QuantizedCopy copy : quantized.values()) {
-            if (copy.arena != null && copy.arena.scope().isAlive()) {
-                copy.arena.close();
-            }
-        }
+        copies.values().forEach(copy -> copy.arena().close());
+        copies.clear();
     }
 
-    private void quantizeInto(QuantizedCopy copy, String name) {
+    private QuantizedCopy quantizedCopy(String name) {
         SafeTensors file = owner.get(name);
         Arena arena = Arena.ofShared();
         try {
-            copy.tensor = Q8_0.quantize(file.tensor(name), arena);
-            copy.arena = arena;
+            return new QuantizedCopy(Q8_0.quantize(file.tensor(name), arena), arena);
         } catch (IllegalArgumentException ex) {
             arena.close();
             throw new CheckpointException(file.file(), name, ex.getMessage(), ex);
@@ -184,11 +181,9 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
      */
     @Override
     public synchronized void release(String name) {
-        QuantizedCopy copy = quantized.get(name);
-        if (copy != null && copy.arena != null) {
-            copy.arena.close();
-            copy.arena = null;
-            copy.tensor = null;
+        QuantizedCopy copy = copies.remove(name);
+        if (copy != null) {
+            copy.arena().close();
         }
     }
 
@@ -210,7 +205,7 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
 
     /** Names that were quantized at load. */
     public SequencedSet<String> quantizedNames() {
-        return Collections.unmodifiableSequencedSet(new java.util.LinkedHashSet<>(quantized.keySet()));
+        return Collections.unmodifiableSequencedSet(new LinkedHashSet<>(quantized));
     }
 
     /** The {@code __metadata__} of the first file (all shards written by save_pretrained carry the same). */
@@ -225,14 +220,10 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
 
     @Override
     public synchronized Tensor tensor(String name) {
-        QuantizedCopy copy = quantized.get(name);
-        if (copy == null) {
+        if (!quantized.contains(name)) {
             return require(name).tensor(name);
         }
-        if (copy.tensor == null) {
-            quantizeInto(copy, name);
-        }
-        return copy.tensor;
+        return copies.computeIfAbsent(name, this::quantizedCopy).tensor();
     }
 
     /** {@code name}, checked to have exactly {@code expectedShape}. */
@@ -251,7 +242,7 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
         Tensor t = tensor(name, expectedShape);
         if (t.dtype() != required) {
             throw new CheckpointException(fileOf(name), name, "expected dtype " + required + " but it is "
-                    + t.dtype() + (quantized.containsKey(name) ? " (quantized at load by LoadOptions)" : ""));
+                    + t.dtype() + (quantized.contains(name) ? " (quantized at load by LoadOptions)" : ""));
         }
         return t;
     }

@@ -138,7 +138,7 @@ public final class Q8_0Panels {
      * {@link #matVec} gives it alone (the batched decode step and the prefill).
      */
     public static void matMul(Packed w, float[] x, int xOff, int rows, float[] y, int yOff) {
-        if (Simd.SCALAR || !supported()) {
+        if (!supported()) {
             scalar(w, x, xOff, rows, y, yOff);
         } else {
             vector(w, x, xOff, rows, y, yOff);
