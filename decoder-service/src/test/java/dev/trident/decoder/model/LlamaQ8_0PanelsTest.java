@@ -26,7 +26,7 @@ class LlamaQ8_0PanelsTest {
 
     @Test
     void releasesEveryProjectionButNotTiedEmbeddingsAndStillDecodes() throws Exception {
-        assumeTrue(Q8_0Panels.supported(), "Q8_0 panels are used on 512-bit vectors only");
+        assumeTrue(Q8_0Panels.supported(), "Q8_0 panels are used on 512- and 256-bit vectors only");
         for (String name : List.of("llama", "llama-tied")) {
             Path dir = OracleReference.resource("/oracle/" + name);
             try (Checkpoint checkpoint = Checkpoint.open(dir, LoadOptions.q8_0())) {

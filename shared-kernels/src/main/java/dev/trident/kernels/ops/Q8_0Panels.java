@@ -15,6 +15,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
@@ -30,7 +31,8 @@ import jdk.incubator.vector.VectorOperators;
  * throwaway bench, no horizontal sums, and the block scales load as vectors.
  *
  * <p>Layout: panel {@code p} holds output columns {@code [p·NR, p·NR + NR)}; for each block {@code b} of 32 k it
- * stores {@code 32 × NR} int8 values k-major (value {@code [b·32 + k][p·NR + j]} at {@code k·NR + j}), then the
+ * stores {@code 32 × NR} int8 values k-major (value {@code [b·32 + k][p·NR + j]} at {@code k·NR + }{@link #bytePosition
+ * bytePosition(j)}), then the
  * {@code NR} scales as float32 (the float16 scales widened, so exactly GGUF's values): {@value Q8_0#BLOCK}
  * weights take 36 bytes instead of 34. Columns past {@code out} hold zeros.
  *
@@ -39,14 +41,15 @@ import jdk.incubator.vector.VectorOperators;
  * every row count compute exactly that, so {@link #matVec} and each row of {@link #matMul} agree bitwise with each
  * other and with {@link #scalar}, whatever the thread count or the batch a row decodes in.
  *
- * <p>Several rows (batched decode, prefill) run in passes of six rows (block sums in registers, outputs in
- * {@code y} between blocks), then of three, two or one (outputs in registers too), each pass decoding the panel in
- * registers; a panel is small enough that passes after the first read it from L2. Decoding each block once to
+ * <p>With 512-bit vectors several rows (batched decode, prefill) run in passes of six rows (block sums in registers,
+ * outputs in {@code y} between blocks), then of three, two or one (outputs in registers too), each pass decoding the
+ * panel in registers; a panel is small enough that passes after the first read it from L2. Decoding each block once to
  * floats for all rows measured slower for every row count tried (1 to 128): the floats' trips through L2 cost more
  * than decoding again, and two rows took five times one row's time.
  *
- * <p>The vector kernels need 512-bit floats (a 128-bit load of 16 int8 widens straight to one vector; 256-bit
- * widening measured slow on AVX2 here, see {@link Q8_0Lanes}); {@link #supported()} says whether to pack at all.
+ * <p>The vector kernels run on 512-bit floats (a 128-bit load of 16 int8 widens straight to one vector) and, with
+ * the bytes of each k row stored in another order ({@link #NARROW}), on 256-bit ones; {@link #supported()} says
+ * whether to pack at all (128-bit floats keep the row-major Q8_0 kernels).
  */
 public final class Q8_0Panels {
 
@@ -56,13 +59,33 @@ public final class Q8_0Panels {
     static final long BLOCK_BYTES = (long) Q8_0.BLOCK * NR + (long) Float.BYTES * NR;
     /** Panels a thread's chunk holds at least, so that small matrices do not pay for a hand-off. */
     private static final int MIN_PANELS_PER_CHUNK = 4;
+    /**
+     * The 256-bit layout and kernels ({@code L == 8}, AVX2): each k row of a block stores column {@code c·L + l} at
+     * byte {@code 4l + c}, so one 256-bit int load of the row holds the panel's 32 columns and byte {@code c} of
+     * every int lane (two shifts and a conversion) is float vector {@code c}, columns in order. Widening 8 int8 from
+     * a 64-bit load instead ran a Zen 3 core's decode at 7.2–7.7 GB/s against 7.9–8.1 this way, in memory, and 8.7
+     * against 11.2 GB/s with the panel in L2 (the same throwaway bench, one thread).
+     */
+    static final boolean NARROW = L == 8;
+    /** Activation rows of a 256-bit multi-row chunk: a multiple of the four-row tile. */
+    private static final int NARROW_ROW_CHUNK = 64;
+    /** Blocks of K (32 k each) a 256-bit multi-row chunk runs over every panel of the range before the next. */
+    private static final int NARROW_K_BLOCKS = 8;
 
     private Q8_0Panels() {
     }
 
-    /** Whether the vector kernels run here (512-bit floats, 32 vector registers); otherwise keep row-major Q8_0. */
+    /**
+     * Whether the vector kernels run here (512-bit floats with 32 vector registers, or 256-bit floats); otherwise
+     * keep row-major Q8_0.
+     */
     public static boolean supported() {
-        return !Simd.SCALAR && L == 16 && Simd.VECTOR_REGISTERS >= 32;
+        return !Simd.SCALAR && (L == 16 && Simd.VECTOR_REGISTERS >= 32 || NARROW);
+    }
+
+    /** Byte of column {@code j} (of the panel) within a k row of a block: {@code j} itself but with {@link #NARROW}. */
+    static int bytePosition(int j) {
+        return NARROW ? 4 * (j % L) + j / L : j;
     }
 
     /** A Q8_0 weight {@code [out, in]} in column panels; {@link #source} is kept for its name and shape. */
@@ -117,7 +140,8 @@ public final class Q8_0Panels {
                 float scale = Float.float16ToFloat(src.get(Tensor.I16_LE, from));
                 panels.set(Tensor.F32_LE, to + (long) Q8_0.BLOCK * NR + 4L * j, scale);
                 for (int k = 0; k < Q8_0.BLOCK; k++) {
-                    panels.set(ValueLayout.JAVA_BYTE, to + (long) k * NR + j, src.get(ValueLayout.JAVA_BYTE, from + 2 + k));
+                    panels.set(ValueLayout.JAVA_BYTE, to + (long) k * NR + bytePosition(j),
+                            src.get(ValueLayout.JAVA_BYTE, from + 2 + k));
                 }
             }
         }
@@ -147,7 +171,8 @@ public final class Q8_0Panels {
 
     public static void vector(Packed w, float[] x, int xOff, int rows, float[] y, int yOff) {
         if (!supported()) {
-            throw new UnsupportedOperationException("Q8_0 panel kernels need 512-bit vectors and 32 registers");
+            throw new UnsupportedOperationException(
+                    "Q8_0 panel kernels need 512-bit vectors with 32 registers, or 256-bit ones");
         }
         checkShape(w, x, xOff, rows, y, yOff);
         int panels = w.panelCount();
@@ -160,9 +185,10 @@ public final class Q8_0Panels {
         }
         if (!Parallel.splits(panels, MIN_PANELS_PER_CHUNK)) {
             vectorPanels(w, x, xOff, rows, y, yOff, 0, panels);
-        } else if (rows == 1) {
+        } else if (rows == 1 || NARROW) {
+            // The 256-bit multi-row kernels reuse each chunk of x across the panels of a piece: pieces of several.
             Parallel.forRangeBalanced(panels, MIN_PANELS_PER_CHUNK,
-                    (start, end) -> vectorPanels(w, x, xOff, 1, y, yOff, start, end));
+                    (start, end) -> vectorPanels(w, x, xOff, rows, y, yOff, start, end));
         } else {
             Parallel.forEachTaken(panels, (start, end) -> vectorPanels(w, x, xOff, rows, y, yOff, start, end));
         }
@@ -180,12 +206,13 @@ public final class Q8_0Panels {
                 int xRow = xOff + r * in;
                 for (int c = start; c < end; c++) {
                     int j = c % NR;
+                    int position = bytePosition(j);
                     float acc = 0f;
                     for (int b = 0; b < blocks; b++) {
                         long at = blockOffset(c / NR, b, blocks);
                         float sum = 0f;
                         for (int k = 0; k < Q8_0.BLOCK; k++) {
-                            sum = Math.fma(data.get(ValueLayout.JAVA_BYTE, at + (long) k * NR + j),
+                            sum = Math.fma(data.get(ValueLayout.JAVA_BYTE, at + (long) k * NR + position),
                                     x[xRow + b * Q8_0.BLOCK + k], sum);
                         }
                         acc = Math.fma(sum, data.get(Tensor.F32_LE, at + (long) Q8_0.BLOCK * NR + 4L * j), acc);
@@ -207,6 +234,10 @@ public final class Q8_0Panels {
     }
 
     private static void vectorPanels(Packed w, float[] x, int xOff, int rows, float[] y, int yOff, int start, int end) {
+        if (NARROW) {
+            narrowPanels(w, x, xOff, rows, y, yOff, start, end);
+            return;
+        }
         int out = w.out();
         int in = w.in();
         int blocks = in / Q8_0.BLOCK;
@@ -530,6 +561,257 @@ public final class Q8_0Panels {
         s51.fma(d1, FloatVector.fromArray(F, y, a + L)).intoArray(y, a + L);
         s52.fma(d2, FloatVector.fromArray(F, y, a + 2 * L)).intoArray(y, a + 2 * L);
         s53.fma(d3, FloatVector.fromArray(F, y, a + 3 * L)).intoArray(y, a + 3 * L);
+    }
+
+    // ---- 256-bit kernels (NARROW): 16 vector registers, the bytes of a k row read as 8 int lanes ----
+
+    /**
+     * Panels {@code [start, end)} with 256-bit vectors. One row (decode) reads the panels straight from memory, two
+     * at a time (two streams and eight FMA chains kept a Zen 3 core's decode at 10.3 GB/s against 8.1 for one panel
+     * at a time, in memory). Several rows decode each block once to floats and run register tiles of four rows over
+     * it ({@link #narrowFourRows}): converting an int8 costs three vector operations, too many to repeat per row.
+     * That prefill reached 0.49–0.68 of the FMA peak on two Zen 3 cores (the kernel bench's three shapes), below
+     * {@link MatMul}'s 0.57–0.72 on row-major Q8_0: the four-row tile's 8 FMA chains only just cover the FMA
+     * latency and restart every 32 k.
+     */
+    private static void narrowPanels(Packed w, float[] x, int xOff, int rows, float[] y, int yOff, int start, int end) {
+        int out = w.out();
+        int in = w.in();
+        int blocks = in / Q8_0.BLOCK;
+        MemorySegment data = w.panels();
+        if (rows == 1) {
+            int p = start;
+            for (; p + 1 < end && (p + 2) * NR <= out; p += 2) {
+                narrowOneRowTwoPanels(data, blockOffset(p, 0, blocks), blockOffset(p + 1, 0, blocks), blocks, x, xOff,
+                        y, yOff + p * NR);
+            }
+            for (; p < end; p++) {
+                narrowOneRow(data, blockOffset(p, 0, blocks), blocks, x, xOff, y, yOff, p * NR, out);
+            }
+            return;
+        }
+        // Rows in chunks, K in chunks of blocks: the chunk of x (64 rows × 256 k, 64 KiB) stays in L2 while every
+        // panel of the range runs over it (panel-outer order read all of x from L3 once per panel: 0.3 of the FMA
+        // peak at 512 × 4096 × 4096 on a Zen 3 core). Outputs are summed in y from zero, block by block in order.
+        Scratch scratch = Scratch.get();
+        float[] decoded = scratch.packedWeights(Q8_0.BLOCK * NR);
+        // A part-filled last panel sums into whole rows of NR in scratch, then only its live columns go to y.
+        float[] edge = (end - 1) * NR + NR > out ? scratch.accumulators(NARROW_ROW_CHUNK * NR) : null;
+        for (int r0 = 0; r0 < rows; r0 += NARROW_ROW_CHUNK) {
+            int n = Math.min(NARROW_ROW_CHUNK, rows - r0);
+            for (int p = start; p < end; p++) {
+                boolean whole = p * NR + NR <= out;
+                float[] target = whole ? y : edge;
+                int targetAt = whole ? yOff + r0 * out + p * NR : 0;
+                int stride = whole ? out : NR;
+                for (int r = 0; r < n; r++) {
+                    Arrays.fill(target, targetAt + r * stride, targetAt + r * stride + NR, 0f);
+                }
+            }
+            for (int b0 = 0; b0 < blocks; b0 += NARROW_K_BLOCKS) {
+                int b1 = Math.min(blocks, b0 + NARROW_K_BLOCKS);
+                for (int p = start; p < end; p++) {
+                    boolean whole = p * NR + NR <= out;
+                    float[] target = whole ? y : edge;
+                    int targetAt = whole ? yOff + r0 * out + p * NR : 0;
+                    int stride = whole ? out : NR;
+                    for (int b = b0; b < b1; b++) {
+                        long at = blockOffset(p, b, blocks);
+                        long scales = at + (long) Q8_0.BLOCK * NR;
+                        narrowDecode(data, at, decoded);
+                        int xAt = xOff + r0 * in + b * Q8_0.BLOCK;
+                        int r = 0;
+                        for (; r + 4 <= n; r += 4) {
+                            narrowFourRows(decoded, 0, x, xAt + r * in, in, target, targetAt + r * stride, stride,
+                                    data, scales);
+                            narrowFourRows(decoded, 2 * L, x, xAt + r * in, in, target,
+                                    targetAt + r * stride + 2 * L, stride, data, scales + 8L * L);
+                        }
+                        for (; r < n; r++) {
+                            narrowOneRowDecoded(decoded, x, xAt + r * in, target, targetAt + r * stride, data, scales);
+                        }
+                    }
+                }
+            }
+            if (edge != null) {
+                int col = (end - 1) * NR;
+                for (int r = 0; r < n; r++) {
+                    System.arraycopy(edge, r * NR, y, yOff + (r0 + r) * out + col, out - col);
+                }
+            }
+        }
+    }
+
+    /**
+     * One row against one panel, outputs in registers: per k one 256-bit load gives the 32 columns' int8 (float
+     * vector {@code c} from byte {@code c} of each int lane: shift it to the top, shift back arithmetically,
+     * convert), four FMAs into the block sums; per block four scale FMAs. The extraction is written out in every
+     * 256-bit kernel: a helper taking a vector argument risks C2 boxing it.
+     */
+    private static void narrowOneRow(MemorySegment data, long panelAt, int blocks, float[] x, int xOff, float[] y,
+                                     int yOff, int col, int out) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int b = 0; b < blocks; b++) {
+            long at = panelAt + b * BLOCK_BYTES;
+            int xb = xOff + b * Q8_0.BLOCK;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int k = 0; k < Q8_0.BLOCK; k++, at += NR) {
+                FloatVector xk = FloatVector.broadcast(F, x[xb + k]);
+                IntVector q = IntVector.fromMemorySegment(Simd.I, data, at, LE);
+                s0 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).fma(xk, s0);
+                s1 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).fma(xk, s1);
+                s2 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).fma(xk, s2);
+                s3 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(xk, s3);
+            }
+            acc0 = s0.fma(FloatVector.fromMemorySegment(F, data, at, LE), acc0);
+            acc1 = s1.fma(FloatVector.fromMemorySegment(F, data, at + 4L * L, LE), acc1);
+            acc2 = s2.fma(FloatVector.fromMemorySegment(F, data, at + 8L * L, LE), acc2);
+            acc3 = s3.fma(FloatVector.fromMemorySegment(F, data, at + 12L * L, LE), acc3);
+        }
+        storeLive(acc0, y, yOff + col, col, out);
+        storeLive(acc1, y, yOff + col + L, col + L, out);
+        storeLive(acc2, y, yOff + col + 2 * L, col + 2 * L, out);
+        storeLive(acc3, y, yOff + col + 3 * L, col + 3 * L, out);
+    }
+
+    /**
+     * {@link #narrowOneRow} for two whole panels at once, their 64 outputs in {@code y} from {@code yAt} (eight block
+     * sums in registers, the outputs summed in {@code y} between blocks from zero: the same two chains).
+     */
+    private static void narrowOneRowTwoPanels(MemorySegment data, long panelAt, long nextPanelAt, int blocks, float[] x,
+                                              int xOff, float[] y, int yAt) {
+        Arrays.fill(y, yAt, yAt + 2 * NR, 0f);
+        int yNext = yAt + NR;
+        for (int b = 0; b < blocks; b++) {
+            long at = panelAt + b * BLOCK_BYTES;
+            long nextAt = nextPanelAt + b * BLOCK_BYTES;
+            int xb = xOff + b * Q8_0.BLOCK;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            for (int k = 0; k < Q8_0.BLOCK; k++, at += NR, nextAt += NR) {
+                FloatVector xk = FloatVector.broadcast(F, x[xb + k]);
+                IntVector q = IntVector.fromMemorySegment(Simd.I, data, at, LE);
+                s0 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).fma(xk, s0);
+                s1 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).fma(xk, s1);
+                s2 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).fma(xk, s2);
+                s3 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(xk, s3);
+                IntVector r = IntVector.fromMemorySegment(Simd.I, data, nextAt, LE);
+                s4 = ((FloatVector) r.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).fma(xk, s4);
+                s5 = ((FloatVector) r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).fma(xk, s5);
+                s6 = ((FloatVector) r.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0)).fma(xk, s6);
+                s7 = ((FloatVector) r.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(xk, s7);
+            }
+            s0.fma(FloatVector.fromMemorySegment(F, data, at, LE), FloatVector.fromArray(F, y, yAt)).intoArray(y, yAt);
+            s1.fma(FloatVector.fromMemorySegment(F, data, at + 4L * L, LE), FloatVector.fromArray(F, y, yAt + L))
+                    .intoArray(y, yAt + L);
+            s2.fma(FloatVector.fromMemorySegment(F, data, at + 8L * L, LE), FloatVector.fromArray(F, y, yAt + 2 * L))
+                    .intoArray(y, yAt + 2 * L);
+            s3.fma(FloatVector.fromMemorySegment(F, data, at + 12L * L, LE), FloatVector.fromArray(F, y, yAt + 3 * L))
+                    .intoArray(y, yAt + 3 * L);
+            s4.fma(FloatVector.fromMemorySegment(F, data, nextAt, LE), FloatVector.fromArray(F, y, yNext))
+                    .intoArray(y, yNext);
+            s5.fma(FloatVector.fromMemorySegment(F, data, nextAt + 4L * L, LE), FloatVector.fromArray(F, y, yNext + L))
+                    .intoArray(y, yNext + L);
+            s6.fma(FloatVector.fromMemorySegment(F, data, nextAt + 8L * L, LE),
+                    FloatVector.fromArray(F, y, yNext + 2 * L)).intoArray(y, yNext + 2 * L);
+            s7.fma(FloatVector.fromMemorySegment(F, data, nextAt + 12L * L, LE),
+                    FloatVector.fromArray(F, y, yNext + 3 * L)).intoArray(y, yNext + 3 * L);
+        }
+    }
+
+    /** Block {@code at}'s int8 values as floats, {@code decoded[k·NR + j]} for column {@code j}, columns in order. */
+    private static void narrowDecode(MemorySegment data, long at, float[] decoded) {
+        for (int k = 0; k < Q8_0.BLOCK; k++) {
+            IntVector q = IntVector.fromMemorySegment(Simd.I, data, at + (long) k * NR, LE);
+            int to = k * NR;
+            ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0)).intoArray(decoded, to);
+            ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0)).intoArray(decoded, to + L);
+            ((FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0)).intoArray(decoded, to + 2 * L);
+            ((FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
+                    .intoArray(decoded, to + 3 * L);
+        }
+    }
+
+    /**
+     * Four rows ({@code x} from {@code xAt}, {@code in} apart) × two vectors of columns ({@code decoded} columns from
+     * {@code colOff}) over one decoded block: 8 block sums + 2 weight vectors + 4 broadcasts (C2 loads them all
+     * first) = 14 of 16 registers, 8 FMA chains (six rows' 12 spilled four sums to the stack every k step and ran at
+     * 0.6 of this); then {@code y += sum · scale} for the rows {@code stride} apart from {@code yAt}, scales from
+     * {@code scalesAt}.
+     */
+    private static void narrowFourRows(float[] decoded, int colOff, float[] x, int xAt, int in, float[] y, int yAt,
+                                       int stride, MemorySegment data, long scalesAt) {
+        FloatVector s00 = FloatVector.zero(F), s01 = s00;
+        FloatVector s10 = s00, s11 = s00;
+        FloatVector s20 = s00, s21 = s00;
+        FloatVector s30 = s00, s31 = s00;
+        int x1 = xAt + in;
+        int x2 = x1 + in;
+        int x3 = x2 + in;
+        for (int k = 0; k < Q8_0.BLOCK; k++) {
+            int wo = k * NR + colOff;
+            FloatVector w0 = FloatVector.fromArray(F, decoded, wo);
+            FloatVector w1 = FloatVector.fromArray(F, decoded, wo + L);
+            FloatVector b = FloatVector.broadcast(F, x[xAt + k]);
+            s00 = w0.fma(b, s00);
+            s01 = w1.fma(b, s01);
+            b = FloatVector.broadcast(F, x[x1 + k]);
+            s10 = w0.fma(b, s10);
+            s11 = w1.fma(b, s11);
+            b = FloatVector.broadcast(F, x[x2 + k]);
+            s20 = w0.fma(b, s20);
+            s21 = w1.fma(b, s21);
+            b = FloatVector.broadcast(F, x[x3 + k]);
+            s30 = w0.fma(b, s30);
+            s31 = w1.fma(b, s31);
+        }
+        FloatVector d0 = FloatVector.fromMemorySegment(F, data, scalesAt, LE);
+        FloatVector d1 = FloatVector.fromMemorySegment(F, data, scalesAt + 4L * L, LE);
+        int a = yAt;
+        s00.fma(d0, FloatVector.fromArray(F, y, a)).intoArray(y, a);
+        s01.fma(d1, FloatVector.fromArray(F, y, a + L)).intoArray(y, a + L);
+        a += stride;
+        s10.fma(d0, FloatVector.fromArray(F, y, a)).intoArray(y, a);
+        s11.fma(d1, FloatVector.fromArray(F, y, a + L)).intoArray(y, a + L);
+        a += stride;
+        s20.fma(d0, FloatVector.fromArray(F, y, a)).intoArray(y, a);
+        s21.fma(d1, FloatVector.fromArray(F, y, a + L)).intoArray(y, a + L);
+        a += stride;
+        s30.fma(d0, FloatVector.fromArray(F, y, a)).intoArray(y, a);
+        s31.fma(d1, FloatVector.fromArray(F, y, a + L)).intoArray(y, a + L);
+    }
+
+    /** {@link #narrowFourRows} for one row and all four vectors of columns (the rows past the last group of four). */
+    private static void narrowOneRowDecoded(float[] decoded, float[] x, int xAt, float[] y, int yAt, MemorySegment data,
+                                            long scalesAt) {
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        for (int k = 0; k < Q8_0.BLOCK; k++) {
+            int wo = k * NR;
+            FloatVector b = FloatVector.broadcast(F, x[xAt + k]);
+            s0 = FloatVector.fromArray(F, decoded, wo).fma(b, s0);
+            s1 = FloatVector.fromArray(F, decoded, wo + L).fma(b, s1);
+            s2 = FloatVector.fromArray(F, decoded, wo + 2 * L).fma(b, s2);
+            s3 = FloatVector.fromArray(F, decoded, wo + 3 * L).fma(b, s3);
+        }
+        s0.fma(FloatVector.fromMemorySegment(F, data, scalesAt, LE), FloatVector.fromArray(F, y, yAt))
+                .intoArray(y, yAt);
+        s1.fma(FloatVector.fromMemorySegment(F, data, scalesAt + 4L * L, LE), FloatVector.fromArray(F, y, yAt + L))
+                .intoArray(y, yAt + L);
+        s2.fma(FloatVector.fromMemorySegment(F, data, scalesAt + 8L * L, LE), FloatVector.fromArray(F, y, yAt + 2 * L))
+                .intoArray(y, yAt + 2 * L);
+        s3.fma(FloatVector.fromMemorySegment(F, data, scalesAt + 12L * L, LE), FloatVector.fromArray(F, y, yAt + 3 * L))
+                .intoArray(y, yAt + 3 * L);
     }
 
     /** Stores the vector of columns {@code [col, col + L)}, only those below {@code out} (the last panel's edge). */

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * Q8_0 weights in column panels: the vector kernels bitwise equal to the scalar twin (they sum in the same order),
  * every row of a matrix product bitwise what the row gives alone (batched decode and prefill agree with the decode
  * step), within the dot bound of the row-major Q8_0 kernels' scalar twin, and independent of the thread count.
- * Shapes cover a part-filled last panel (and one of a single column), one block, and rows past the last whole tile.
+ * Shapes cover a part-filled last panel (and one of a single column), one block, rows past the last whole tile, and
+ * (256-bit kernels) more rows than one pass keeps its outputs for.
  */
 class Q8_0PanelsTest {
 
@@ -23,9 +24,9 @@ class Q8_0PanelsTest {
 
     @Test
     void vectorEqualsTheScalarTwinBitwiseAndTheRowMajorKernelsWithinTheDotBound() {
-        assumeTrue(Q8_0Panels.supported(), "the panel kernels run on 512-bit vectors only");
+        assumeTrue(Q8_0Panels.supported(), "the panel kernels run on 512- and 256-bit vectors only");
         Random random = new Random(71);
-        int[] rowCounts = {1, 2, 5, 6, 7, 13};
+        int[] rowCounts = {1, 2, 5, 6, 7, 13, 70};
         for (int trial = 0; trial < 30; trial++) {
             int rows = rowCounts[random.nextInt(rowCounts.length)];
             int out = OUTS[random.nextInt(OUTS.length)];
@@ -52,7 +53,7 @@ class Q8_0PanelsTest {
 
     @Test
     void eachRowOfAProductEqualsThatRowAloneBitwise() {
-        assumeTrue(Q8_0Panels.supported(), "the panel kernels run on 512-bit vectors only");
+        assumeTrue(Q8_0Panels.supported(), "the panel kernels run on 512- and 256-bit vectors only");
         Random random = new Random(72);
         int rows = 8;
         int out = 130;
