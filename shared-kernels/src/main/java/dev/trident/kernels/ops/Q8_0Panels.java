@@ -570,9 +570,9 @@ public final class Q8_0Panels {
      * at a time (two streams and eight FMA chains kept a Zen 3 core's decode at 10.3 GB/s against 8.1 for one panel
      * at a time, in memory). Several rows decode each block once to floats and run register tiles of four rows over
      * it ({@link #narrowFourRows}): converting an int8 costs three vector operations, too many to repeat per row.
-     * That prefill reached 0.49–0.68 of the FMA peak on two Zen 3 cores (the kernel bench's three shapes), below
-     * {@link MatMul}'s 0.57–0.72 on row-major Q8_0: the four-row tile's 8 FMA chains only just cover the FMA
-     * latency and restart every 32 k.
+     * That prefill reached 0.53–0.63 of the FMA peak on two Zen 3 cores (kernel bench, its three shapes), below
+     * {@link MatMul}'s 0.60–0.70 on the row-major Q8_0 weight in the same run: the four-row tile's 8 FMA chains only
+     * just cover the FMA latency, and they restart every 32 k.
      */
     private static void narrowPanels(Packed w, float[] x, int xOff, int rows, float[] y, int yOff, int start, int end) {
         int out = w.out();
@@ -592,29 +592,20 @@ public final class Q8_0Panels {
         }
         // Rows in chunks, K in chunks of blocks: the chunk of x (64 rows × 256 k, 64 KiB) stays in L2 while every
         // panel of the range runs over it (panel-outer order read all of x from L3 once per panel: 0.3 of the FMA
-        // peak at 512 × 4096 × 4096 on a Zen 3 core). Outputs are summed in y from zero, block by block in order.
+        // peak at 512 × 4096 × 4096 on a Zen 3 core). Outputs are summed from zero, block by block in order, into
+        // scratch rows NR floats apart (panel-major), and copied to y at the end of the chunk.
         Scratch scratch = Scratch.get();
         float[] decoded = scratch.packedWeights(Q8_0.BLOCK * NR);
-        // A part-filled last panel sums into whole rows of NR in scratch, then only its live columns go to y.
-        float[] edge = (end - 1) * NR + NR > out ? scratch.accumulators(NARROW_ROW_CHUNK * NR) : null;
+        int chunkRows = Math.min(NARROW_ROW_CHUNK, rows);
+        int panelSums = chunkRows * NR;
+        float[] sums = scratch.accumulators((end - start) * panelSums);
         for (int r0 = 0; r0 < rows; r0 += NARROW_ROW_CHUNK) {
             int n = Math.min(NARROW_ROW_CHUNK, rows - r0);
-            for (int p = start; p < end; p++) {
-                boolean whole = p * NR + NR <= out;
-                float[] target = whole ? y : edge;
-                int targetAt = whole ? yOff + r0 * out + p * NR : 0;
-                int stride = whole ? out : NR;
-                for (int r = 0; r < n; r++) {
-                    Arrays.fill(target, targetAt + r * stride, targetAt + r * stride + NR, 0f);
-                }
-            }
+            Arrays.fill(sums, 0, (end - start) * panelSums, 0f);
             for (int b0 = 0; b0 < blocks; b0 += NARROW_K_BLOCKS) {
                 int b1 = Math.min(blocks, b0 + NARROW_K_BLOCKS);
                 for (int p = start; p < end; p++) {
-                    boolean whole = p * NR + NR <= out;
-                    float[] target = whole ? y : edge;
-                    int targetAt = whole ? yOff + r0 * out + p * NR : 0;
-                    int stride = whole ? out : NR;
+                    int sumsAt = (p - start) * panelSums;
                     for (int b = b0; b < b1; b++) {
                         long at = blockOffset(p, b, blocks);
                         long scales = at + (long) Q8_0.BLOCK * NR;
@@ -622,21 +613,21 @@ public final class Q8_0Panels {
                         int xAt = xOff + r0 * in + b * Q8_0.BLOCK;
                         int r = 0;
                         for (; r + 4 <= n; r += 4) {
-                            narrowFourRows(decoded, 0, x, xAt + r * in, in, target, targetAt + r * stride, stride,
-                                    data, scales);
-                            narrowFourRows(decoded, 2 * L, x, xAt + r * in, in, target,
-                                    targetAt + r * stride + 2 * L, stride, data, scales + 8L * L);
+                            narrowFourRows(decoded, 0, x, xAt + r * in, in, sums, sumsAt + r * NR, NR, data, scales);
+                            narrowFourRows(decoded, 2 * L, x, xAt + r * in, in, sums, sumsAt + r * NR + 2 * L, NR,
+                                    data, scales + 8L * L);
                         }
                         for (; r < n; r++) {
-                            narrowOneRowDecoded(decoded, x, xAt + r * in, target, targetAt + r * stride, data, scales);
+                            narrowOneRowDecoded(decoded, x, xAt + r * in, sums, sumsAt + r * NR, data, scales);
                         }
                     }
                 }
             }
-            if (edge != null) {
-                int col = (end - 1) * NR;
+            for (int p = start; p < end; p++) {
+                int col = p * NR;
+                int live = Math.min(NR, out - col);
                 for (int r = 0; r < n; r++) {
-                    System.arraycopy(edge, r * NR, y, yOff + (r0 + r) * out + col, out - col);
+                    System.arraycopy(sums, (p - start) * panelSums + r * NR, y, yOff + (r0 + r) * out + col, live);
                 }
             }
         }
