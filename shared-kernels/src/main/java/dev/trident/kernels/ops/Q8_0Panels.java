@@ -71,6 +71,8 @@ public final class Q8_0Panels {
     private static final int NARROW_ROW_CHUNK = 64;
     /** Blocks of K (32 k each) a 256-bit multi-row chunk runs over every panel of the range before the next. */
     private static final int NARROW_K_BLOCKS = 8;
+    /** Panels a 256-bit multi-row pass sums into scratch at once. */
+    private static final int NARROW_PANELS_PER_PASS = 32;
 
     private Q8_0Panels() {
     }
@@ -590,6 +592,17 @@ public final class Q8_0Panels {
             }
             return;
         }
+        // Passes of a bounded number of panels keep the scratch sums small (a vocabulary-sized lm_head on one thread
+        // would otherwise hold 8 MB of them) while each chunk of x still serves many panels.
+        for (int from = start; from < end; from += NARROW_PANELS_PER_PASS) {
+            narrowRows(data, in, out, blocks, x, xOff, rows, y, yOff, from,
+                    Math.min(end, from + NARROW_PANELS_PER_PASS));
+        }
+    }
+
+    /** Several rows against panels {@code [start, end)} with 256-bit vectors (see {@link #narrowPanels}). */
+    private static void narrowRows(MemorySegment data, int in, int out, int blocks, float[] x, int xOff, int rows,
+                                   float[] y, int yOff, int start, int end) {
         // Rows in chunks, K in chunks of blocks: the chunk of x (64 rows × 256 k, 64 KiB) stays in L2 while every
         // panel of the range runs over it (panel-outer order read all of x from L3 once per panel: 0.3 of the FMA
         // peak at 512 × 4096 × 4096 on a Zen 3 core). Outputs are summed from zero, block by block in order, into

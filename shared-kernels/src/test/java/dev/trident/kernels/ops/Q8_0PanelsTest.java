@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * every row of a matrix product bitwise what the row gives alone (batched decode and prefill agree with the decode
  * step), within the dot bound of the row-major Q8_0 kernels' scalar twin, and independent of the thread count.
  * Shapes cover a part-filled last panel (and one of a single column), one block, rows past the last whole tile, and
- * (256-bit kernels) more rows than one pass keeps its outputs for.
+ * (256-bit kernels) more rows than one pass keeps its outputs for, and more panels than one pass sums at once.
  */
 class Q8_0PanelsTest {
 
@@ -66,6 +66,30 @@ class Q8_0PanelsTest {
             float[] alone = new float[out];
             Q8_0Panels.matVec(packed, x, r * in, alone, 0);
             assertThat(Arrays.copyOfRange(batched, r * out, (r + 1) * out)).as("row %d", r).containsExactly(alone);
+        }
+    }
+
+    @Test
+    void aWideMatrixOfManyPanelsEqualsTheScalarTwinBitwise() {
+        assumeTrue(Q8_0Panels.supported(), "the panel kernels run on 512- and 256-bit vectors only");
+        Random random = new Random(75);
+        int out = 2100;
+        int in = 64;
+        Tensor tensor = Tensor.q8_0("w", KernelTesting.gaussian(random, out * in, 0.05), out, in);
+        Q8_0Panels.Packed packed = Q8_0Panels.pack(tensor);
+        for (int rows : new int[] {1, 5}) {
+            float[] x = KernelTesting.gaussian(random, rows * in, 1.0);
+            float[] vectorY = new float[rows * out];
+            float[] scalarY = new float[rows * out];
+            int saved = Parallel.threads();
+            try {
+                Parallel.setThreads(1);
+                Q8_0Panels.vector(packed, x, 0, rows, vectorY, 0);
+            } finally {
+                Parallel.setThreads(saved);
+            }
+            Q8_0Panels.scalar(packed, x, 0, rows, scalarY, 0);
+            assertThat(vectorY).as("rows=%d", rows).containsExactly(scalarY);
         }
     }
 
