@@ -626,9 +626,9 @@ public final class Q8_0Panels {
                         int xAt = xOff + r0 * in + b * Q8_0.BLOCK;
                         int r = 0;
                         for (; r + 4 <= n; r += 4) {
-                            narrowFourRows(decoded, 0, x, xAt + r * in, in, sums, sumsAt + r * NR, NR, data, scales);
-                            narrowFourRows(decoded, 2 * L, x, xAt + r * in, in, sums, sumsAt + r * NR + 2 * L, NR,
-                                    data, scales + 8L * L);
+                            narrowFourRows(decoded, 0, x, xAt + r * in, in, sums, sumsAt + r * NR, data, scales);
+                            narrowFourRows(decoded, 2 * L, x, xAt + r * in, in, sums, sumsAt + r * NR + 2 * L, data,
+                                    scales + 8L * L);
                         }
                         for (; r < n; r++) {
                             narrowOneRowDecoded(decoded, x, xAt + r * in, sums, sumsAt + r * NR, data, scales);
@@ -751,11 +751,11 @@ public final class Q8_0Panels {
      * Four rows ({@code x} from {@code xAt}, {@code in} apart) × two vectors of columns ({@code decoded} columns from
      * {@code colOff}) over one decoded block: 8 block sums + 2 weight vectors + 4 broadcasts (C2 loads them all
      * first) = 14 of 16 registers, 8 FMA chains (six rows' 12 spilled four sums to the stack every k step and ran at
-     * 0.6 of this); then {@code y += sum · scale} for the rows {@code stride} apart from {@code yAt}, scales from
+     * 0.6 of this); then {@code sums += sum · scale} for the rows {@link #NR} apart from {@code sumsAt}, scales from
      * {@code scalesAt}.
      */
-    private static void narrowFourRows(float[] decoded, int colOff, float[] x, int xAt, int in, float[] y, int yAt,
-                                       int stride, MemorySegment data, long scalesAt) {
+    private static void narrowFourRows(float[] decoded, int colOff, float[] x, int xAt, int in, float[] sums,
+                                       int sumsAt, MemorySegment data, long scalesAt) {
         FloatVector s00 = FloatVector.zero(F), s01 = s00;
         FloatVector s10 = s00, s11 = s00;
         FloatVector s20 = s00, s21 = s00;
@@ -782,23 +782,23 @@ public final class Q8_0Panels {
         }
         FloatVector d0 = FloatVector.fromMemorySegment(F, data, scalesAt, LE);
         FloatVector d1 = FloatVector.fromMemorySegment(F, data, scalesAt + 4L * L, LE);
-        int a = yAt;
-        s00.fma(d0, FloatVector.fromArray(F, y, a)).intoArray(y, a);
-        s01.fma(d1, FloatVector.fromArray(F, y, a + L)).intoArray(y, a + L);
-        a += stride;
-        s10.fma(d0, FloatVector.fromArray(F, y, a)).intoArray(y, a);
-        s11.fma(d1, FloatVector.fromArray(F, y, a + L)).intoArray(y, a + L);
-        a += stride;
-        s20.fma(d0, FloatVector.fromArray(F, y, a)).intoArray(y, a);
-        s21.fma(d1, FloatVector.fromArray(F, y, a + L)).intoArray(y, a + L);
-        a += stride;
-        s30.fma(d0, FloatVector.fromArray(F, y, a)).intoArray(y, a);
-        s31.fma(d1, FloatVector.fromArray(F, y, a + L)).intoArray(y, a + L);
+        int a = sumsAt;
+        s00.fma(d0, FloatVector.fromArray(F, sums, a)).intoArray(sums, a);
+        s01.fma(d1, FloatVector.fromArray(F, sums, a + L)).intoArray(sums, a + L);
+        a += NR;
+        s10.fma(d0, FloatVector.fromArray(F, sums, a)).intoArray(sums, a);
+        s11.fma(d1, FloatVector.fromArray(F, sums, a + L)).intoArray(sums, a + L);
+        a += NR;
+        s20.fma(d0, FloatVector.fromArray(F, sums, a)).intoArray(sums, a);
+        s21.fma(d1, FloatVector.fromArray(F, sums, a + L)).intoArray(sums, a + L);
+        a += NR;
+        s30.fma(d0, FloatVector.fromArray(F, sums, a)).intoArray(sums, a);
+        s31.fma(d1, FloatVector.fromArray(F, sums, a + L)).intoArray(sums, a + L);
     }
 
     /** {@link #narrowFourRows} for one row and all four vectors of columns (the rows past the last group of four). */
-    private static void narrowOneRowDecoded(float[] decoded, float[] x, int xAt, float[] y, int yAt, MemorySegment data,
-                                            long scalesAt) {
+    private static void narrowOneRowDecoded(float[] decoded, float[] x, int xAt, float[] sums, int sumsAt,
+                                            MemorySegment data, long scalesAt) {
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
         for (int k = 0; k < Q8_0.BLOCK; k++) {
             int wo = k * NR;
@@ -808,14 +808,16 @@ public final class Q8_0Panels {
             s2 = FloatVector.fromArray(F, decoded, wo + 2 * L).fma(b, s2);
             s3 = FloatVector.fromArray(F, decoded, wo + 3 * L).fma(b, s3);
         }
-        s0.fma(FloatVector.fromMemorySegment(F, data, scalesAt, LE), FloatVector.fromArray(F, y, yAt))
-                .intoArray(y, yAt);
-        s1.fma(FloatVector.fromMemorySegment(F, data, scalesAt + 4L * L, LE), FloatVector.fromArray(F, y, yAt + L))
-                .intoArray(y, yAt + L);
-        s2.fma(FloatVector.fromMemorySegment(F, data, scalesAt + 8L * L, LE), FloatVector.fromArray(F, y, yAt + 2 * L))
-                .intoArray(y, yAt + 2 * L);
-        s3.fma(FloatVector.fromMemorySegment(F, data, scalesAt + 12L * L, LE), FloatVector.fromArray(F, y, yAt + 3 * L))
-                .intoArray(y, yAt + 3 * L);
+        int a = sumsAt;
+        s0.fma(FloatVector.fromMemorySegment(F, data, scalesAt, LE), FloatVector.fromArray(F, sums, a))
+                .intoArray(sums, a);
+        s1.fma(FloatVector.fromMemorySegment(F, data, scalesAt + 4L * L, LE), FloatVector.fromArray(F, sums, a + L))
+                .intoArray(sums, a + L);
+        s2.fma(FloatVector.fromMemorySegment(F, data, scalesAt + 8L * L, LE), FloatVector.fromArray(F, sums, a + 2 * L))
+                .intoArray(sums, a + 2 * L);
+        s3.fma(FloatVector.fromMemorySegment(F, data, scalesAt + 12L * L, LE),
+                FloatVector.fromArray(F, sums, a + 3 * L))
+                .intoArray(sums, a + 3 * L);
     }
 
     /** Stores the vector of columns {@code [col, col + L)}, only those below {@code out} (the last panel's edge). */
