@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
  * Q8_0 weights in column panels: the vector kernels bitwise equal to the scalar twin (they sum in the same order),
  * every row of a matrix product bitwise what the row gives alone (batched decode and prefill agree with the decode
  * step), within the dot bound of the row-major Q8_0 kernels' scalar twin, and independent of the thread count.
- * Shapes cover a part-filled last panel (and one of a single column), one block, rows past the last whole tile, and
- * (256-bit kernels) more rows than one pass keeps its outputs for, and more panels than one pass sums at once.
+ * Shapes cover a part-filled last panel (and one of a single column), one block, rows past the last whole tile, more
+ * rows than one pass keeps its outputs for (256-bit kernels), enough rows for 512-bit prefill's decoded blocks and
+ * more than one chunk of them, and more panels than one pass sums at once.
  */
 class Q8_0PanelsTest {
 
@@ -26,7 +27,7 @@ class Q8_0PanelsTest {
     void vectorEqualsTheScalarTwinBitwiseAndTheRowMajorKernelsWithinTheDotBound() {
         assumeTrue(Q8_0Panels.supported(), "the panel kernels run on 512- and 256-bit vectors only");
         Random random = new Random(71);
-        int[] rowCounts = {1, 2, 5, 6, 7, 13, 70};
+        int[] rowCounts = {1, 2, 5, 6, 7, 13, 70, 97, 203, 389};
         for (int trial = 0; trial < 30; trial++) {
             int rows = rowCounts[random.nextInt(rowCounts.length)];
             int out = OUTS[random.nextInt(OUTS.length)];
@@ -55,17 +56,23 @@ class Q8_0PanelsTest {
     void eachRowOfAProductEqualsThatRowAloneBitwise() {
         assumeTrue(Q8_0Panels.supported(), "the panel kernels run on 512- and 256-bit vectors only");
         Random random = new Random(72);
-        int rows = 8;
         int out = 130;
         int in = 160;
         Q8_0Panels.Packed packed = Q8_0Panels.pack(Tensor.q8_0("w", KernelTesting.gaussian(random, out * in, 0.1), out, in));
+        for (int rows : new int[] {8, 101}) {
+            eachRowEqualsThatRowAlone(packed, random, rows, out, in);
+        }
+    }
+
+    private static void eachRowEqualsThatRowAlone(Q8_0Panels.Packed packed, Random random, int rows, int out, int in) {
         float[] x = KernelTesting.gaussian(random, rows * in, 1.0);
         float[] batched = new float[rows * out];
         Q8_0Panels.matMul(packed, x, 0, rows, batched, 0);
         for (int r = 0; r < rows; r++) {
             float[] alone = new float[out];
             Q8_0Panels.matVec(packed, x, r * in, alone, 0);
-            assertThat(Arrays.copyOfRange(batched, r * out, (r + 1) * out)).as("row %d", r).containsExactly(alone);
+            assertThat(Arrays.copyOfRange(batched, r * out, (r + 1) * out)).as("row %d of %d", r, rows)
+                    .containsExactly(alone);
         }
     }
 
@@ -99,7 +106,7 @@ class Q8_0PanelsTest {
         int out = 1000;
         int in = 256;
         Q8_0Panels.Packed packed = Q8_0Panels.pack(Tensor.q8_0("w", KernelTesting.gaussian(random, out * in, 0.1), out, in));
-        for (int rows : new int[] {1, 9}) {
+        for (int rows : new int[] {1, 9, 200}) {
             float[] x = KernelTesting.gaussian(random, rows * in, 1.0);
             float[] one = new float[rows * out];
             float[] two = new float[rows * out];
