@@ -22,7 +22,7 @@ class PackedMatMulTest {
     @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
     void equalsMatMulBitwiseAndTheScalarTwinWithinTheDotBound(DType type) {
         Random random = new Random(61 + type.ordinal());
-        int[] ms = {1, 2, 5, 6, 7, 13, 64, 97, 200};
+        int[] ms = {1, 2, 4, 5, 6, 7, 8, 13, 64, 97, 200};
         int[] outs = {1, 3, 15, 16, 17, 64, 65, 130};
         int[] ins = {1, 3, 16, 17, 100, 129, 300};
         for (int trial = 0; trial < 24; trial++) {
