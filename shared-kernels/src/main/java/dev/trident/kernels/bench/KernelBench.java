@@ -197,25 +197,25 @@ public final class KernelBench {
         say("## Matrix x matrix (prefill/encoder): GFLOP/s (2·M·K·N), best of " + rounds()
                 + " rounds over all shapes");
         say("## fraction: median over calls of (the call's GFLOP/s / an FMA-peak pass just before it)");
-        say("## F32/p: the F32 weight repacked once into column panels (PackedMatMul, the encoders' Linear layers)");
+        say("## F32/p, BF16/p: the weight repacked once into F32 column panels (PackedMatMul, the encoders' Linear layers)");
         boolean panels = Q8_0Panels.supported();
         if (panels) {
             say("## Q8_0/p: the Q8_0 weight in column panels (Q8_0Panels, the decoders' Linear layers)");
         }
         say(String.format("%-22s %-6s %3s %10s %10s %9s", "M x K x N", "type", "thr", "ms/call", "GFLOP/s", "fraction"));
         int[][] matShapes = {{128, 384, 1536}, {512, 768, 768}, {512, 4096, 4096}};
-        DType[] types = panels ? new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.F32, DType.Q8_0}
-                : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.F32};
-        String[] labels = {"F32", "BF16", "Q8_0", "F32/p", "Q8_0/p"};
-        int packedKind = 3;
-        int panelKind = 4;
+        DType[] types = panels ? new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.F32, DType.BF16, DType.Q8_0}
+                : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.F32, DType.BF16};
+        String[] labels = {"F32", "BF16", "Q8_0", "F32/p", "BF16/p", "Q8_0/p"};
+        int firstPackedKind = 3;
+        int panelKind = 5;
         // Rounds minutes apart over every shape: a neighbour busy on this shared VM during one shape's reps (seen
         // here to take a fifth off a one-thread run) rarely is during all of them.
         double[][][] best = unmeasured(matShapes.length, types.length, threadsMax);
         List<Double>[][][] ratios = ratioLists(matShapes.length, types.length, threadsMax);
         try (Arena arena = Arena.ofShared()) {
             Tensor[][] weights = new Tensor[matShapes.length][types.length];
-            PackedMatMul.Packed[] packed = new PackedMatMul.Packed[matShapes.length];
+            PackedMatMul.Packed[][] packed = new PackedMatMul.Packed[matShapes.length][types.length];
             Q8_0Panels.Packed[] q8Panels = new Q8_0Panels.Packed[matShapes.length];
             for (int round = 0; round < rounds(); round++) {
                 for (int s = 0; s < matShapes.length; s++) {
@@ -225,15 +225,16 @@ public final class KernelBench {
                             weights[s][d] = nativeWeight(arena, types[d],
                                     randomWeights(shape[2] * shape[1], shape[0] + shape[1] + shape[2]), shape[2], shape[1]);
                         }
-                        if (d == packedKind && packed[s] == null) {
-                            packed[s] = PackedMatMul.pack(weights[s][d]);
+                        boolean packedKind = d >= firstPackedKind && d < panelKind;
+                        if (packedKind && packed[s][d] == null) {
+                            packed[s][d] = PackedMatMul.pack(weights[s][d]);
                         }
                         if (d == panelKind && q8Panels[s] == null) {
                             q8Panels[s] = Q8_0Panels.pack(weights[s][d]);
                         }
                         for (int t = 1; t <= threadsMax; t++) {
                             best[s][d][t] = Math.min(best[s][d][t], timeMatMul(weights[s][d],
-                                    d == packedKind ? packed[s] : null, d == panelKind ? q8Panels[s] : null,
+                                    packedKind ? packed[s][d] : null, d == panelKind ? q8Panels[s] : null,
                                     shape[0], t, ratios[s][d][t]));
                         }
                     }

@@ -25,8 +25,8 @@ import jdk.incubator.vector.FloatVector;
  *       every k step, two port-0/5 moves that cost the FMAs about 20 % here). The padding adds {@code 0·0}, which
  *       leaves every sum unchanged.</li>
  *   <li>The weight rows are cut into units of {@value #UNIT_ROWS}; units are split across threads. A unit walks K
- *       in blocks of {@value #K_BLOCK}: the weight block is decoded to F32 once ({@code UNIT_ROWS × K_BLOCK},
- *       about L2-sized) and reused by every activation panel.</li>
+ *       in blocks of {@value #K_BLOCK}: each weight block is decoded to F32 once ({@code UNIT_ROWS × K_BLOCK},
+ *       {@value #DECODE_BLOCKS} blocks at a time) and reused by every activation panel.</li>
  *   <li>Micro-kernel: 6 weight rows × 4 vectors of activation rows = 24 FMA accumulators in
  *       registers; per k it loads 4 activation vectors and broadcasts 6 weights (24 FMAs per 10 loads). On this
  *       AVX-512 machine 6×4 measured faster than 4×4 and 4×6. It needs 29 vector registers: right for AVX-512 and
@@ -50,6 +50,19 @@ public final class MatMul {
     static final int K_BLOCK = 128;
     /** Activation rows per panel: the 4 vectors of the register tile. */
     static final int PANEL_ROWS = 4 * L;
+    /**
+     * K blocks a unit decodes at once, each weight row read straight through them (512 k, 2 KiB of an F32 row): one
+     * block at a time read a row in 512-byte bursts 16 KiB apart, which the prefetchers do not follow from memory.
+     * A call after its weight had left the caches (a single call following 20 ms of other work) ran at 76 GFLOP/s
+     * against 84 this way (128 × 384 × 1536, F32, a Zen 4 core). The decoded blocks take 192 KiB of L2.
+     */
+    static final int DECODE_BLOCKS = 4;
+    /**
+     * Whether {@link #computeUnit} writes y with gathers from the transposed accumulators: 512-bit vectors only (a
+     * Zen 4 core wrote a cold y in two thirds of the scalar copy's time; elsewhere gathers were not measured, and
+     * 128-bit NEON has none).
+     */
+    private static final boolean GATHER_OUT = L == 16;
 
     private MatMul() {
     }
@@ -117,11 +130,12 @@ public final class MatMul {
     private static void computeUnits(Tensor w, int in, int paddedK, int out, float[] packedX, int m, int panels,
                                      float[] y, int yOff, int start, int end) {
         Scratch scratch = Scratch.get();
-        float[] packedW = scratch.packedWeights(UNIT_ROWS * K_BLOCK);
+        int[] columnAt = GATHER_OUT ? scratch.indices(UNIT_ROWS) : null;
+        float[] packedW = scratch.packedWeights(DECODE_BLOCKS * UNIT_ROWS * K_BLOCK);
         float[] acc = scratch.accumulators(UNIT_ROWS * panels * PANEL_ROWS);
         for (int u = start; u < end; u++) {
             computeUnit(w, u * UNIT_ROWS, Math.min(UNIT_ROWS, out - u * UNIT_ROWS), in, paddedK, out, packedX, m,
-                    panels, packedW, acc, y, yOff);
+                    panels, packedW, acc, columnAt, y, yOff);
         }
     }
 
@@ -171,17 +185,23 @@ public final class MatMul {
      * {@code acc[((t·panels + p)·TILE_ROWS + i)·PANEL_ROWS + r]}: transposed, so the tiles load them as vectors.
      */
     private static void computeUnit(Tensor w, int row0, int rows, int in, int paddedK, int out, float[] packedX,
-                                    int m, int panels, float[] packedW, float[] acc, float[] y, int yOff) {
+                                    int m, int panels, float[] packedW, float[] acc, int[] columnAt, float[] y,
+                                    int yOff) {
         int tiles = (rows + TILE_ROWS - 1) / TILE_ROWS;
         Arrays.fill(acc, 0, tiles * panels * TILE_ROWS * PANEL_ROWS, 0f);
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
-            decodeWeightBlock(w, row0, rows, tiles * TILE_ROWS, in, k0, Math.min(K_BLOCK, in - k0), packedW);
+            int decoded = (k0 / K_BLOCK) % DECODE_BLOCKS;
+            if (decoded == 0) {
+                decodeWeightBlocks(w, row0, rows, tiles * TILE_ROWS, in, k0,
+                        Math.min(DECODE_BLOCKS * K_BLOCK, in - k0), packedW);
+            }
+            int blockBase = decoded * UNIT_ROWS * K_BLOCK;
             for (int p = 0; p < panels; p++) {
                 int xBase = (p * paddedK + k0) * PANEL_ROWS;
                 int liveRows = Math.min(PANEL_ROWS, m - p * PANEL_ROWS);
                 for (int t = 0; t < tiles; t++) {
                     int accBase = (t * panels + p) * TILE_ROWS * PANEL_ROWS;
-                    int wBase = t * TILE_ROWS * K_BLOCK;
+                    int wBase = blockBase + t * TILE_ROWS * K_BLOCK;
                     if (TILE_ROWS == 4) {
                         // Vectors 0-1 then 2-3 of the panel, a lone live last vector by itself.
                         int v = 0;
@@ -205,6 +225,24 @@ public final class MatMul {
         // y is written row by row (its lines written whole; writing down its columns measured slower), reading the
         // transposed acc with a stride; the indices step instead of being divided out per element.
         int tileStride = panels * TILE_ROWS * PANEL_ROWS;
+        if (GATHER_OUT) {
+            for (int c = 0; c < rows; c++) {
+                columnAt[c] = c / TILE_ROWS * tileStride + c % TILE_ROWS * PANEL_ROWS;
+            }
+            int whole = rows / L * L;
+            for (int r = 0; r < m; r++) {
+                int dst = yOff + r * out + row0;
+                int rowAcc = (r / PANEL_ROWS) * TILE_ROWS * PANEL_ROWS + r % PANEL_ROWS;
+                int c = 0;
+                for (; c < whole; c += L) {
+                    FloatVector.fromArray(F, acc, rowAcc, columnAt, c).intoArray(y, dst + c);
+                }
+                for (; c < rows; c++) {
+                    y[dst + c] = acc[rowAcc + columnAt[c]];
+                }
+            }
+            return;
+        }
         int fullTiles = rows / TILE_ROWS;
         for (int r = 0; r < m; r++) {
             int dst = yOff + r * out + row0;
@@ -221,34 +259,40 @@ public final class MatMul {
     }
 
     /**
-     * packedW[j·K_BLOCK + kk] = W[row0 + j][k0 + kk] as F32 for {@code kk < kc}; zero past {@code kc} (the K padding)
-     * and for rows past {@code rows} up to the tile.
+     * The weight rows {@code [row0, row0 + rows)} over {@code span} k from {@code k0}, as F32 blocks of {@value
+     * #K_BLOCK}: packedW[(b·UNIT_ROWS + j)·K_BLOCK + kk] = W[row0 + j][k0 + b·K_BLOCK + kk], zero past {@code in}
+     * (the K padding) and for rows past {@code rows} up to the tile. Each row is read straight through the span.
      */
-    private static void decodeWeightBlock(Tensor w, int row0, int rows, int tileRows, int in, int k0, int kc,
-                                          float[] packedW) {
+    private static void decodeWeightBlocks(Tensor w, int row0, int rows, int tileRows, int in, int k0, int span,
+                                           float[] packedW) {
         MemorySegment data = w.data();
+        int blocks = (span + K_BLOCK - 1) / K_BLOCK;
         for (int j = 0; j < rows; j++) {
             long row = row0 + j;
-            int dst = j * K_BLOCK;
-            switch (w.dtype()) {
-                case F32 -> MemorySegment.copy(data, Tensor.F32_LE, (row * in + k0) * 4, packedW, dst, kc);
-                case BF16 -> Convert.bf16ToF32Vector(data, (row * in + k0) * 2, packedW, dst, kc);
-                case F16 -> Convert.f16ToF32Vector(data, (row * in + k0) * 2, packedW, dst, kc);
-                case Q8_0 -> {
-                    long blockOff = (row * in + k0) / Q8_0.BLOCK * Q8_0.BLOCK_BYTES;
-                    if (Q8_0Lanes.INTERLEAVED) {
-                        Convert.q8_0ToF32Interleaved(data, blockOff, packedW, dst, kc / Q8_0.BLOCK);
-                    } else {
-                        Convert.q8_0ToF32Vector(data, blockOff, packedW, dst, kc / Q8_0.BLOCK);
+            for (int b = 0; b < blocks; b++) {
+                int kb = k0 + b * K_BLOCK;
+                int kc = Math.min(K_BLOCK, in - kb);
+                int dst = (b * UNIT_ROWS + j) * K_BLOCK;
+                switch (w.dtype()) {
+                    case F32 -> MemorySegment.copy(data, Tensor.F32_LE, (row * in + kb) * 4, packedW, dst, kc);
+                    case BF16 -> Convert.bf16ToF32Vector(data, (row * in + kb) * 2, packedW, dst, kc);
+                    case F16 -> Convert.f16ToF32Vector(data, (row * in + kb) * 2, packedW, dst, kc);
+                    case Q8_0 -> {
+                        long blockOff = (row * in + kb) / Q8_0.BLOCK * Q8_0.BLOCK_BYTES;
+                        if (Q8_0Lanes.INTERLEAVED) {
+                            Convert.q8_0ToF32Interleaved(data, blockOff, packedW, dst, kc / Q8_0.BLOCK);
+                        } else {
+                            Convert.q8_0ToF32Vector(data, blockOff, packedW, dst, kc / Q8_0.BLOCK);
+                        }
                     }
                 }
-            }
-            if (kc < K_BLOCK) {
-                Arrays.fill(packedW, dst + kc, dst + K_BLOCK, 0f);
+                if (kc < K_BLOCK) {
+                    Arrays.fill(packedW, dst + kc, dst + K_BLOCK, 0f);
+                }
             }
         }
-        for (int j = rows; j < tileRows; j++) {
-            Arrays.fill(packedW, j * K_BLOCK, (j + 1) * K_BLOCK, 0f);
+        for (int b = 0; b < blocks; b++) {
+            Arrays.fill(packedW, (b * UNIT_ROWS + rows) * K_BLOCK, (b * UNIT_ROWS + tileRows) * K_BLOCK, 0f);
         }
     }
 

@@ -14,6 +14,7 @@ final class Scratch {
     private float[] packedActivations = new float[0];
     private float[] scores = new float[0];
     private float[] keysTransposed = new float[0];
+    private int[] indices = new int[0];
 
     static Scratch get() {
         return PER_THREAD.get();
@@ -45,6 +46,13 @@ final class Scratch {
             keysTransposed = new float[size];
         }
         return keysTransposed;
+    }
+
+    int[] indices(int size) {
+        if (indices.length < size) {
+            indices = new int[size];
+        }
+        return indices;
     }
 
     float[] scores(int size) {

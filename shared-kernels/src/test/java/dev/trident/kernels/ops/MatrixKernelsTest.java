@@ -45,8 +45,8 @@ class MatrixKernelsTest {
     }
 
     static int inputSize(Random random, DType type) {
-        int[] any = {1, 3, 16, 17, 33, 100, 129, 300};
-        int[] blocks = {32, 64, 96, 160, 288};
+        int[] any = {1, 3, 16, 17, 33, 100, 129, 300, 700};
+        int[] blocks = {32, 64, 96, 160, 288, 544};
         return type == DType.Q8_0 ? blocks[random.nextInt(blocks.length)] : any[random.nextInt(any.length)];
     }
 

@@ -24,7 +24,7 @@ class PackedMatMulTest {
         Random random = new Random(61 + type.ordinal());
         int[] ms = {1, 2, 4, 5, 6, 7, 8, 13, 64, 97, 200};
         int[] outs = {1, 3, 15, 16, 17, 64, 65, 130};
-        int[] ins = {1, 3, 16, 17, 100, 129, 300};
+        int[] ins = {1, 3, 16, 17, 100, 129, 300, 700};
         for (int trial = 0; trial < 24; trial++) {
             int m = ms[random.nextInt(ms.length)];
             int out = outs[random.nextInt(outs.length)];
