@@ -45,10 +45,15 @@ public final class KernelBench {
      * against bandwidth.
      */
     private static final long PAIRED_PEAK_ITERATIONS = 2_000_000L;
+    /** The goal: each fraction at least this on this many threads. */
+    private static final double GOAL = 0.8;
+    private static final int GOAL_THREADS = 2;
 
     private final boolean quick;
     private final String only; // "matvec" or "matmul" runs that part alone (the limits are always measured)
     private final List<String> lines = new ArrayList<>();
+    /** Rows on {@link #GOAL_THREADS} threads under {@link #GOAL}, for the summary line. */
+    private final List<String> shortOfGoal = new ArrayList<>();
     private final double[] bandwidth = new double[3]; // GB/s by thread count
     private final double[] peak = new double[3];      // GFLOP/s by thread count
     private double sink;
@@ -115,6 +120,10 @@ public final class KernelBench {
         }
         say("");
         say("# goals: matrix x vector >= 0.8 of bandwidth and matrix x matrix >= 0.8 of FMA peak, on 2 threads");
+        if (threadsMax == GOAL_THREADS) {
+            say(shortOfGoal.isEmpty() ? "# every row meets it on " + GOAL_THREADS + " threads"
+                    : "# short of it on " + GOAL_THREADS + " threads: " + String.join(", ", shortOfGoal));
+        }
         if (sink == 42) {
             System.out.println(sink);
         }
@@ -181,8 +190,16 @@ public final class KernelBench {
                     double gbps = bytes[s][d] / best[s][d][t] / 1e9;
                     say(String.format("%-22s %-6s %3d %10.3f %10.1f %9.2f", shapes[s][0] + " x " + shapes[s][1], labels[d],
                             t, best[s][d][t] * 1e3, gbps, median(ratios[s][d][t])));
+                    checkGoal(shapes[s][0] + "x" + shapes[s][1], labels[d], t, median(ratios[s][d][t]));
                 }
             }
+        }
+    }
+
+    /** Notes a row on {@link #GOAL_THREADS} threads whose fraction is under {@link #GOAL}. */
+    private void checkGoal(String shape, String label, int threads, double fraction) {
+        if (threads == GOAL_THREADS && !(fraction >= GOAL)) {
+            shortOfGoal.add(String.format("%s %s %.2f", shape, label, fraction));
         }
     }
 
@@ -248,6 +265,7 @@ public final class KernelBench {
                     double gflops = 2.0 * shape[0] * shape[1] * shape[2] / best[s][d][t] / 1e9;
                     say(String.format("%-22s %-6s %3d %10.3f %10.1f %9.2f", shape[0] + " x " + shape[1] + " x " + shape[2],
                             labels[d], t, best[s][d][t] * 1e3, gflops, median(ratios[s][d][t])));
+                    checkGoal(shape[0] + "x" + shape[1] + "x" + shape[2], labels[d], t, median(ratios[s][d][t]));
                 }
             }
         }
