@@ -63,6 +63,10 @@ public final class MatMul {
      * 128-bit NEON has none).
      */
     private static final boolean GATHER_OUT = L == 16;
+    /** Activation rows from which {@link #panelsPerCall} may hold. */
+    private static final int PANELS_PER_CALL_MIN_ROWS = 160;
+    /** K up to which {@link #panelsPerCall} may hold. */
+    private static final int PANELS_PER_CALL_MAX_K = 1024;
 
     private MatMul() {
     }
@@ -99,6 +103,10 @@ public final class MatMul {
         if (m == 0 || out == 0) {
             return;
         }
+        if (panelsPerCall(w, m)) {
+            PackedMatMul.vectorPackingPerCall(w, x, xOff, m, y, yOff);
+            return;
+        }
         int panels = (m + PANEL_ROWS - 1) / PANEL_ROWS;
         int paddedK = (in + K_BLOCK - 1) / K_BLOCK * K_BLOCK;
         float[] packedX = Scratch.get().packedActivations(panels * PANEL_ROWS * paddedK);
@@ -117,6 +125,20 @@ public final class MatMul {
             Parallel.forEachTaken(units,
                     (start, end) -> computeUnits(w, in, paddedK, out, packedX, m, panels, y, yOff, start, end));
         }
+    }
+
+    /**
+     * Whether a call lays the weight out in {@link PackedMatMul}'s column panels itself and runs its tiles instead
+     * (512-bit vectors). That costs a transposing copy of the weight per call, repaid over many activation rows, and
+     * saves this kernel's activation packing and transposed write-out, which weigh most with a short K. Timed as the
+     * kernel bench times a call (alone, after other work), on a Zen 4 core: 512 × 768 × 768 0.84–0.87 of the FMA peak
+     * against 0.79–0.82 on one thread, 0.80–0.84 against 0.68–0.76 on two; a little ahead at 160 and 256 rows of
+     * 768 × 768; behind at 128 × 384 × 1536 (BF16 0.71 against 0.77 on one thread) and at 512 × 4096 × 4096 (0.82
+     * against 0.83–0.86).
+     */
+    static boolean panelsPerCall(Tensor w, int m) {
+        return L == 16 && !Simd.SCALAR && m >= PANELS_PER_CALL_MIN_ROWS && w.dim(1) <= PANELS_PER_CALL_MAX_K
+                && !(w.dtype() == DType.Q8_0 && Q8_0Lanes.INTERLEAVED);
     }
 
     private static void packActivationPanels(float[] x, int xOff, int m, int in, int paddedK, boolean interleaved,

@@ -118,50 +118,99 @@ public final class PackedMatMul {
                                      int start, int end) {
         int in = w.in();
         int out = w.out();
-        float[] edge = null;
         for (int u = start; u < end; u++) {
             int p = u / rowBlocks;
             int firstRow = (u % rowBlocks) * TILES_PER_UNIT * TILE_ROWS;
             int lastRow = Math.min(m, firstRow + TILES_PER_UNIT * TILE_ROWS);
+            panelRows(w.panels(), p * in * NR, x, xOff, in, firstRow, lastRow, y, yOff, out, p * NR);
+        }
+    }
+
+    /**
+     * Rows {@code [firstRow, lastRow)} of x against the panel at {@code panels[wBase ..]} (output columns from
+     * {@code col}): whole tiles, then rows two or one at a time.
+     */
+    private static void panelRows(float[] panels, int wBase, float[] x, int xOff, int in, int firstRow, int lastRow,
+                                  float[] y, int yOff, int out, int col) {
+        // The last panel's padding columns go to a scratch tile, then only the live ones to y.
+        boolean partial = col + NR > out;
+        float[] edge = partial ? Scratch.get().accumulators(TILE_ROWS * NR) : null;
+        int r = firstRow;
+        for (; r + TILE_ROWS <= lastRow; r += TILE_ROWS) {
+            int xAt = xOff + r * in;
+            if (!partial) {
+                tile(panels, wBase, x, xAt, in, y, yOff + r * out + col, out);
+            } else {
+                tile(panels, wBase, x, xAt, in, edge, 0, NR);
+                copyLive(edge, TILE_ROWS, out - col, y, yOff + r * out + col, out);
+            }
+        }
+        // Rows past the last whole tile two at a time where the tile is 6 × 4 (8 FMA chains; one row's 4 ran at
+        // about half the speed: 100 rows of 128 × 384 × 1536 went from 0.87 to 0.93 of the FMA peak on a Zen 4 core).
+        if (NR_VECTORS == 4) {
+            for (; r + 2 <= lastRow; r += 2) {
+                int xAt = xOff + r * in;
+                if (!partial) {
+                    tile2x4(panels, wBase, x, xAt, in, y, yOff + r * out + col, out);
+                } else {
+                    tile2x4(panels, wBase, x, xAt, in, edge, 0, NR);
+                    copyLive(edge, 2, out - col, y, yOff + r * out + col, out);
+                }
+            }
+        }
+        for (; r < lastRow; r++) {
+            int xAt = xOff + r * in;
+            if (!partial) {
+                tileOneRow(panels, wBase, x, xAt, in, y, yOff + r * out + col);
+            } else {
+                tileOneRow(panels, wBase, x, xAt, in, edge, 0);
+                copyLive(edge, 1, out - col, y, yOff + r * out + col, out);
+            }
+        }
+    }
+
+    /**
+     * {@code y = x·Wᵀ} for a weight not repacked at load ({@link MatMul#vector} when {@link MatMul#panelsPerCall}):
+     * each thread lays the panels it takes out in its scratch and runs every row of x over each. The results are
+     * bitwise {@link #vector}'s on the repacked weight, and so {@link MatMul}'s other path's. 512-bit vectors only
+     * (gathers; the others were not measured).
+     */
+    static void vectorPackingPerCall(Tensor w, float[] x, int xOff, int m, float[] y, int yOff) {
+        int panels = panelCount(w.dim(0));
+        if (!Parallel.splits(panels, 1)) {
+            packedPanelsPerCall(w, x, xOff, m, y, yOff, 0, panels);
+        } else {
+            Parallel.forEachTaken(panels, (start, end) -> packedPanelsPerCall(w, x, xOff, m, y, yOff, start, end));
+        }
+    }
+
+    private static void packedPanelsPerCall(Tensor w, float[] x, int xOff, int m, float[] y, int yOff, int start,
+                                            int end) {
+        int out = w.dim(0);
+        int in = w.dim(1);
+        Scratch scratch = Scratch.get();
+        float[] panel = scratch.packedWeights(in * NR);
+        float[] rows = scratch.packedActivations(L * in);
+        int[] rowStarts = scratch.indices(L);
+        for (int j = 0; j < L; j++) {
+            rowStarts[j] = j * in;
+        }
+        for (int p = start; p < end; p++) {
             int col = p * NR;
-            int wBase = p * in * NR;
-            // The last panel's padding columns go to a scratch tile, then only the live ones to y.
-            boolean partial = col + NR > out;
-            if (partial && edge == null) {
-                edge = Scratch.get().accumulators(TILE_ROWS * NR);
-            }
-            int r = firstRow;
-            for (; r + TILE_ROWS <= lastRow; r += TILE_ROWS) {
-                int xAt = xOff + r * in;
-                if (!partial) {
-                    tile(w.panels(), wBase, x, xAt, in, y, yOff + r * out + col, out);
-                } else {
-                    tile(w.panels(), wBase, x, xAt, in, edge, 0, NR);
-                    copyLive(edge, TILE_ROWS, out - col, y, yOff + r * out + col, out);
+            // L weight rows at a time, decoded row by row (a straight read of L·in contiguous weights), then one
+            // gather per k across them, from L1 (a scalar copy down the columns cost 4 cycles a weight here).
+            for (int v = 0; v < NR_VECTORS; v++) {
+                int first = col + v * L;
+                int live = Math.max(0, Math.min(L, out - first));
+                for (int j = 0; j < live; j++) {
+                    Convert.toF32(w, (long) (first + j) * in, rows, j * in, in);
+                }
+                java.util.Arrays.fill(rows, live * in, L * in, 0f);
+                for (int k = 0; k < in; k++) {
+                    FloatVector.fromArray(F, rows, k, rowStarts, 0).intoArray(panel, k * NR + v * L);
                 }
             }
-            // Rows past the last whole tile two at a time where the tile is 6 × 4 (8 FMA chains; one row's 4 ran at
-            // about half the speed: 100 rows of 128 × 384 × 1536 went from 0.87 to 0.93 of the FMA peak on a Zen 4 core).
-            if (NR_VECTORS == 4) {
-                for (; r + 2 <= lastRow; r += 2) {
-                    int xAt = xOff + r * in;
-                    if (!partial) {
-                        tile2x4(w.panels(), wBase, x, xAt, in, y, yOff + r * out + col, out);
-                    } else {
-                        tile2x4(w.panels(), wBase, x, xAt, in, edge, 0, NR);
-                        copyLive(edge, 2, out - col, y, yOff + r * out + col, out);
-                    }
-                }
-            }
-            for (; r < lastRow; r++) {
-                int xAt = xOff + r * in;
-                if (!partial) {
-                    tileOneRow(w.panels(), wBase, x, xAt, in, y, yOff + r * out + col);
-                } else {
-                    tileOneRow(w.panels(), wBase, x, xAt, in, edge, 0);
-                    copyLive(edge, 1, out - col, y, yOff + r * out + col, out);
-                }
-            }
+            panelRows(panel, 0, x, xOff, in, 0, m, y, yOff, out, col);
         }
     }
 

@@ -83,7 +83,7 @@ class MatrixKernelsTest {
     void matMulVectorMatchesScalar(DType type) {
         Random random = new Random(31 + type.ordinal());
         for (int trial = 0; trial < 16; trial++) {
-            int m = new int[] {1, 2, 5, 17, 63, 64, 65, 130}[random.nextInt(8)];
+            int m = new int[] {1, 2, 5, 17, 63, 64, 65, 130, 200}[random.nextInt(9)];
             int out = new int[] {1, 3, 4, 63, 65, 130}[random.nextInt(6)];
             int in = inputSize(random, type);
             checkMatMul(random, type, m, out, in);
