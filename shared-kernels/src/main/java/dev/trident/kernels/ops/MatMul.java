@@ -63,10 +63,8 @@ public final class MatMul {
      * 128-bit NEON has none).
      */
     private static final boolean GATHER_OUT = L == 16;
-    /** Activation rows from which {@link #panelsPerCall} may hold. */
-    private static final int PANELS_PER_CALL_MIN_ROWS = 160;
-    /** K up to which {@link #panelsPerCall} may hold. */
-    private static final int PANELS_PER_CALL_MAX_K = 1024;
+    /** Activation rows from which {@link #panelsPerCall} holds. */
+    private static final int PANELS_PER_CALL_MIN_ROWS = 16;
 
     private MatMul() {
     }
@@ -129,15 +127,15 @@ public final class MatMul {
 
     /**
      * Whether a call lays the weight out in {@link PackedMatMul}'s column panels itself and runs its tiles instead
-     * (512-bit vectors). That costs a transposing copy of the weight per call, repaid over many activation rows, and
-     * saves this kernel's activation packing and transposed write-out, which weigh most with a short K. Timed as the
-     * kernel bench times a call (alone, after other work), on a Zen 4 core: 512 × 768 × 768 0.84–0.87 of the FMA peak
-     * against 0.79–0.82 on one thread, 0.80–0.84 against 0.68–0.76 on two; a little ahead at 160 and 256 rows of
-     * 768 × 768; behind at 128 × 384 × 1536 (BF16 0.71 against 0.77 on one thread) and at 512 × 4096 × 4096 (0.82
-     * against 0.83–0.86).
+     * (512-bit vectors, from {@value #PANELS_PER_CALL_MIN_ROWS} rows). That costs a transposing copy of the weight
+     * per call (in registers, 0.18 ns a weight), repaid over the activation rows, and saves this kernel's activation
+     * packing, accumulators and transposed write-out. Timed as the kernel bench times a call (alone, after other
+     * work), on a Zen 4 core, against this kernel: 512 × 768 × 768 0.88 of the FMA peak against 0.79–0.82 on one
+     * thread, 0.82–0.83 against 0.68–0.73 on two; 512 × 4096 × 4096 0.85–0.88 against 0.80–0.83 on two;
+     * 128 × 384 × 1536 0.73–0.75 against 0.69–0.73; 32 × 2048 × 2048 0.45–0.52 against 0.37–0.43; even at 16 rows.
      */
     static boolean panelsPerCall(Tensor w, int m) {
-        return L == 16 && !Simd.SCALAR && m >= PANELS_PER_CALL_MIN_ROWS && w.dim(1) <= PANELS_PER_CALL_MAX_K
+        return L == 16 && !Simd.SCALAR && m >= PANELS_PER_CALL_MIN_ROWS
                 && !(w.dtype() == DType.Q8_0 && Q8_0Lanes.INTERLEAVED);
     }
 
