@@ -15,6 +15,9 @@ import jdk.incubator.vector.FloatVector;
  * Matrix × matrix, {@code Y = X·Wᵀ}: activations {@code X[m][in]} (F32, row-major) times an HF Linear weight
  * {@code W[out][in]} of any {@link DType}, giving {@code Y[m][out]}. Prefill and encoder shapes.
  *
+ * <p>With 512-bit vectors and at least 16 rows a call runs {@link PackedMatMul}'s tiles over column panels it lays
+ * out itself ({@link #panelsPerCall}); the kernel below serves the rest, with the same results bit for bit.
+ *
  * <p>Vector kernel, register-tiled over packed panels (GotoBLAS-style, vectors along the activation rows):
  * <ul>
  *   <li>X is packed once per call into panels of {@code 4·L} rows, transposed so one k step of a panel is
