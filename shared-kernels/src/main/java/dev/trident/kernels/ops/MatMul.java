@@ -60,12 +60,6 @@ public final class MatMul {
      * against 84 this way (128 × 384 × 1536, F32, a Zen 4 core). The decoded blocks take 192 KiB of L2.
      */
     static final int DECODE_BLOCKS = 4;
-    /**
-     * Whether {@link #computeUnit} writes y with gathers from the transposed accumulators: 512-bit vectors only (a
-     * Zen 4 core wrote a cold y in two thirds of the scalar copy's time; elsewhere gathers were not measured, and
-     * 128-bit NEON has none).
-     */
-    private static final boolean GATHER_OUT = L == 16;
     /** Activation rows from which {@link #panelsPerCall} holds. */
     private static final int PANELS_PER_CALL_MIN_ROWS = 16;
 
@@ -153,12 +147,11 @@ public final class MatMul {
     private static void computeUnits(Tensor w, int in, int paddedK, int out, float[] packedX, int m, int panels,
                                      float[] y, int yOff, int start, int end) {
         Scratch scratch = Scratch.get();
-        int[] columnAt = GATHER_OUT ? scratch.indices(UNIT_ROWS) : null;
         float[] packedW = scratch.packedWeights(DECODE_BLOCKS * UNIT_ROWS * K_BLOCK);
         float[] acc = scratch.accumulators(UNIT_ROWS * panels * PANEL_ROWS);
         for (int u = start; u < end; u++) {
             computeUnit(w, u * UNIT_ROWS, Math.min(UNIT_ROWS, out - u * UNIT_ROWS), in, paddedK, out, packedX, m,
-                    panels, packedW, acc, columnAt, y, yOff);
+                    panels, packedW, acc, y, yOff);
         }
     }
 
@@ -208,8 +201,7 @@ public final class MatMul {
      * {@code acc[((t·panels + p)·TILE_ROWS + i)·PANEL_ROWS + r]}: transposed, so the tiles load them as vectors.
      */
     private static void computeUnit(Tensor w, int row0, int rows, int in, int paddedK, int out, float[] packedX,
-                                    int m, int panels, float[] packedW, float[] acc, int[] columnAt, float[] y,
-                                    int yOff) {
+                                    int m, int panels, float[] packedW, float[] acc, float[] y, int yOff) {
         int tiles = (rows + TILE_ROWS - 1) / TILE_ROWS;
         Arrays.fill(acc, 0, tiles * panels * TILE_ROWS * PANEL_ROWS, 0f);
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
@@ -248,24 +240,6 @@ public final class MatMul {
         // y is written row by row (its lines written whole; writing down its columns measured slower), reading the
         // transposed acc with a stride; the indices step instead of being divided out per element.
         int tileStride = panels * TILE_ROWS * PANEL_ROWS;
-        if (GATHER_OUT) {
-            for (int c = 0; c < rows; c++) {
-                columnAt[c] = c / TILE_ROWS * tileStride + c % TILE_ROWS * PANEL_ROWS;
-            }
-            int whole = rows / L * L;
-            for (int r = 0; r < m; r++) {
-                int dst = yOff + r * out + row0;
-                int rowAcc = (r / PANEL_ROWS) * TILE_ROWS * PANEL_ROWS + r % PANEL_ROWS;
-                int c = 0;
-                for (; c < whole; c += L) {
-                    FloatVector.fromArray(F, acc, rowAcc, columnAt, c).intoArray(y, dst + c);
-                }
-                for (; c < rows; c++) {
-                    y[dst + c] = acc[rowAcc + columnAt[c]];
-                }
-            }
-            return;
-        }
         int fullTiles = rows / TILE_ROWS;
         for (int r = 0; r < m; r++) {
             int dst = yOff + r * out + row0;
