@@ -25,7 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Kernel speed against this machine's own limits, measured in the same run: memory read bandwidth (stream-sum
- * of a buffer far larger than the caches) and peak FMA throughput (independent FloatVector FMA chains), each on
+ * of a buffer far larger than the caches, the faster of one and four streams per thread) and peak FMA throughput (independent FloatVector FMA chains), each on
  * 1 and 2 threads. Matrix × vector is reported as weight bytes read per second over the bandwidth, matrix ×
  * matrix as GFLOP/s over the FMA peak. Not a test: timings are best-of-N wall clock on a shared machine.
  *
@@ -103,7 +103,7 @@ public final class KernelBench {
         buffer.fill((byte) 1);
         for (int t = 1; t <= threadsMax; t++) {
             bandwidth[t] = measureBandwidth(buffer, t);
-            say(String.format("read bandwidth   %d thread%s  %7.1f GB/s   (stream-sum of %d MiB)", t, t == 1 ? " " : "s",
+            say(String.format("read bandwidth   %d thread%s  %7.1f GB/s   (stream-sum of %d MiB, 1 or 4 streams a thread)", t, t == 1 ? " " : "s",
                     bandwidth[t], buffer.byteSize() >> 20));
         }
         for (int t = 1; t <= threadsMax; t++) {

@@ -15,8 +15,8 @@ import jdk.incubator.vector.FloatVector;
  * Matrix × matrix, {@code Y = X·Wᵀ}: activations {@code X[m][in]} (F32, row-major) times an HF Linear weight
  * {@code W[out][in]} of any {@link DType}, giving {@code Y[m][out]}. Prefill and encoder shapes.
  *
- * <p>With 512-bit vectors and at least 16 rows a call runs {@link PackedMatMul}'s tiles over column panels it lays
- * out itself ({@link #panelsPerCall}); the kernel below serves the rest, with the same results bit for bit.
+ * <p>With 512- or 256-bit vectors and at least 16 rows a call runs {@link PackedMatMul}'s tiles over column panels
+ * it lays out itself ({@link #panelsPerCall}); the kernel below serves the rest, with the same results bit for bit.
  *
  * <p>Vector kernel, register-tiled over packed panels (GotoBLAS-style, vectors along the activation rows):
  * <ul>
@@ -124,16 +124,18 @@ public final class MatMul {
 
     /**
      * Whether a call lays the weight out in {@link PackedMatMul}'s column panels itself and runs its tiles instead
-     * (512-bit vectors, from {@value #PANELS_PER_CALL_MIN_ROWS} rows). That costs a transposing copy of the weight
+     * (512- and 256-bit vectors, from {@value #PANELS_PER_CALL_MIN_ROWS} rows). That costs a transposing copy of the weight
      * per call (in registers, 0.18 ns a weight), repaid over the activation rows, and saves this kernel's activation
      * packing, accumulators and transposed write-out. Timed as the kernel bench times a call (alone, after other
      * work), on a Zen 4 core, against this kernel: 512 × 768 × 768 0.88 of the FMA peak against 0.79–0.82 on one
      * thread, 0.82–0.83 against 0.68–0.73 on two; 512 × 4096 × 4096 0.85–0.88 against 0.80–0.83 on two;
      * 128 × 384 × 1536 0.73–0.75 against 0.69–0.73; 32 × 2048 × 2048 0.45–0.52 against 0.37–0.43; even at 16 rows.
+     * On a Zen 2 (AVX2, 8-lane transposes at 0.38 ns a weight), two threads, full kernel bench against this kernel's
+     * figures of the same morning: F32 0.66 / 0.82 / 0.89 against 0.61 / 0.65 / 0.77 (128 × 384 × 1536 /
+     * 512 × 768 × 768 / 512 × 4096 × 4096), BF16 0.69 / 0.81 / 0.89 against 0.61 / 0.67 / 0.81.
      */
     static boolean panelsPerCall(Tensor w, int m) {
-        return L == 16 && !Simd.SCALAR && m >= PANELS_PER_CALL_MIN_ROWS
-                && !(w.dtype() == DType.Q8_0 && Q8_0Lanes.INTERLEAVED);
+        return (L == 16 || L == 8) && !Simd.SCALAR && m >= PANELS_PER_CALL_MIN_ROWS;
     }
 
     private static void packActivationPanels(float[] x, int xOff, int m, int in, int paddedK, boolean interleaved,

@@ -5,9 +5,12 @@ import static dev.trident.kernels.ops.Simd.L;
 
 import dev.trident.kernels.parallel.Parallel;
 import dev.trident.kernels.tensor.DType;
+import dev.trident.kernels.tensor.Q8_0;
 import dev.trident.kernels.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Matrix × matrix {@code Y = X·Wᵀ} against a weight repacked once, at load, into column panels: the encoder's
@@ -173,20 +176,26 @@ public final class PackedMatMul {
     /**
      * {@code y = x·Wᵀ} for a weight not repacked at load ({@link MatMul#vector} when {@link MatMul#panelsPerCall}):
      * each thread lays the panels it takes out in its scratch and runs every row of x over each. The results are
-     * bitwise {@link #vector}'s on the repacked weight, and so {@link MatMul}'s other path's. 512-bit vectors only
-     * (16-lane transposes and gathers; the others were not measured).
+     * bitwise {@link #vector}'s on the repacked weight, and so {@link MatMul}'s other path's. 512- and 256-bit
+     * vectors ({@link #transpose16}, {@link #transpose8}); 128-bit ones were not measured.
      */
     static void vectorPackingPerCall(Tensor w, float[] x, int xOff, int m, float[] y, int yOff) {
         int panels = panelCount(w.dim(0));
+        // Interleaved Q8_0 (256- and 128-bit vectors): the panels' k rows and x both in Q8_0Lanes order, so each
+        // chain adds the products in MatMul's other path's order (a row's k is a multiple of the group).
+        boolean interleaved = w.dtype() == DType.Q8_0 && Q8_0Lanes.INTERLEAVED;
+        float[] xs = interleaved ? Q8_0Lanes.interleaved(x, xOff, m * w.dim(1)) : x;
+        int xsOff = interleaved ? 0 : xOff;
         if (!Parallel.splits(panels, 1)) {
-            packedPanelsPerCall(w, x, xOff, m, y, yOff, 0, panels);
+            packedPanelsPerCall(w, interleaved, xs, xsOff, m, y, yOff, 0, panels);
         } else {
-            Parallel.forEachTaken(panels, (start, end) -> packedPanelsPerCall(w, x, xOff, m, y, yOff, start, end));
+            Parallel.forEachTaken(panels,
+                    (start, end) -> packedPanelsPerCall(w, interleaved, xs, xsOff, m, y, yOff, start, end));
         }
     }
 
-    private static void packedPanelsPerCall(Tensor w, float[] x, int xOff, int m, float[] y, int yOff, int start,
-                                            int end) {
+    private static void packedPanelsPerCall(Tensor w, boolean interleaved, float[] x, int xOff, int m, float[] y,
+                                            int yOff, int start, int end) {
         int out = w.dim(0);
         int in = w.dim(1);
         Scratch scratch = Scratch.get();
@@ -199,18 +208,28 @@ public final class PackedMatMul {
         int wholeK = in / L * L;
         for (int p = start; p < end; p++) {
             int col = p * NR;
-            // 16 weight rows at a time, decoded row by row (a straight read of 16·in contiguous weights), then
-            // transposed 16 × 16 in registers into the panel's k rows (0.18 ns a weight on a Zen 4 core; one gather
-            // per k took about 0.45, a scalar copy down the columns about 1), a gather per k past the last 16.
+            // L weight rows at a time, decoded row by row (a straight read of L·in contiguous weights), then
+            // transposed L × L in registers into the panel's k rows (16 lanes: 0.18 ns a weight on a Zen 4 core, one
+            // gather per k about 0.45, a scalar copy down the columns about 1; 8 lanes on a Zen 2 core: 0.38, a
+            // gather 0.81, a scalar copy 1.35), a gather per k past the last L.
             for (int v = 0; v < NR_VECTORS; v++) {
                 int first = col + v * L;
                 int live = Math.max(0, Math.min(L, out - first));
                 for (int j = 0; j < live; j++) {
-                    Convert.toF32(w, (long) (first + j) * in, rows, j * in, in);
+                    if (interleaved) {
+                        Convert.q8_0ToF32Interleaved(w.data(), (long) (first + j) * (in / Q8_0.BLOCK) * Q8_0.BLOCK_BYTES,
+                                rows, j * in, in / Q8_0.BLOCK);
+                    } else {
+                        Convert.toF32(w, (long) (first + j) * in, rows, j * in, in);
+                    }
                 }
                 Arrays.fill(rows, live * in, L * in, 0f);
                 for (int k0 = 0; k0 < wholeK; k0 += L) {
-                    transpose16(rows, in, k0, panel, v * L);
+                    if (L == 16) {
+                        transpose16(rows, in, k0, panel, v * L);
+                    } else {
+                        transpose8(rows, in, k0, panel, v * L);
+                    }
                 }
                 for (int k = wholeK; k < in; k++) {
                     FloatVector.fromArray(F, rows, k, rowStarts, 0).intoArray(panel, k * NR + v * L);
@@ -373,6 +392,91 @@ public final class PackedMatMul {
         r13.intoArray(panel, (k0 + 13) * NR + at);
         r14.intoArray(panel, (k0 + 14) * NR + at);
         r15.intoArray(panel, (k0 + 15) * NR + at);
+    }
+
+    /** The lane permutation {@code l → l ^ b} (8 lanes): swaps neighbouring blocks of {@code b} lanes. */
+    private static VectorShuffle<Float> swapBlocks(int b) {
+        int[] index = new int[8];
+        for (int l = 0; l < 8; l++) {
+            index[l] = l ^ b;
+        }
+        return VectorShuffle.fromArray(F, index, 0);
+    }
+
+    /** Lanes whose bit {@code b} is set (8 lanes). */
+    private static VectorMask<Float> upperOfBlocks(int b) {
+        boolean[] set = new boolean[8];
+        for (int l = 0; l < 8; l++) {
+            set[l] = (l & b) != 0;
+        }
+        return VectorMask.fromArray(F, set, 0);
+    }
+
+    private static final VectorShuffle<Float> SWAP4 = L == 8 ? swapBlocks(4) : null;
+    private static final VectorShuffle<Float> SWAP2 = L == 8 ? swapBlocks(2) : null;
+    private static final VectorShuffle<Float> SWAP1 = L == 8 ? swapBlocks(1) : null;
+    private static final VectorMask<Float> UPPER4 = L == 8 ? upperOfBlocks(4) : null;
+    private static final VectorMask<Float> UPPER2 = L == 8 ? upperOfBlocks(2) : null;
+    private static final VectorMask<Float> UPPER1 = L == 8 ? upperOfBlocks(1) : null;
+
+    /**
+     * {@code panel[(k0 + l)·NR + at + j] = rows[j·in + k0 + l]} for {@code j, l < 8} (8-lane vectors): the stages
+     * of {@link #transpose16} from b = 4, each pair as one lane swap and one blend per result. On AVX2 the
+     * two-vector {@code selectFrom} of {@link #transpose16} took 0.64 ns a weight on a Zen 2 core, this 0.38.
+     */
+    private static void transpose8(float[] rows, int in, int k0, float[] panel, int at) {
+        FloatVector r0 = FloatVector.fromArray(F, rows, k0);
+        FloatVector r1 = FloatVector.fromArray(F, rows, in + k0);
+        FloatVector r2 = FloatVector.fromArray(F, rows, 2 * in + k0);
+        FloatVector r3 = FloatVector.fromArray(F, rows, 3 * in + k0);
+        FloatVector r4 = FloatVector.fromArray(F, rows, 4 * in + k0);
+        FloatVector r5 = FloatVector.fromArray(F, rows, 5 * in + k0);
+        FloatVector r6 = FloatVector.fromArray(F, rows, 6 * in + k0);
+        FloatVector r7 = FloatVector.fromArray(F, rows, 7 * in + k0);
+        FloatVector lo0x4 = r0.blend(r4.rearrange(SWAP4), UPPER4);
+        r4 = r0.rearrange(SWAP4).blend(r4, UPPER4);
+        r0 = lo0x4;
+        FloatVector lo1x4 = r1.blend(r5.rearrange(SWAP4), UPPER4);
+        r5 = r1.rearrange(SWAP4).blend(r5, UPPER4);
+        r1 = lo1x4;
+        FloatVector lo2x4 = r2.blend(r6.rearrange(SWAP4), UPPER4);
+        r6 = r2.rearrange(SWAP4).blend(r6, UPPER4);
+        r2 = lo2x4;
+        FloatVector lo3x4 = r3.blend(r7.rearrange(SWAP4), UPPER4);
+        r7 = r3.rearrange(SWAP4).blend(r7, UPPER4);
+        r3 = lo3x4;
+        FloatVector lo0x2 = r0.blend(r2.rearrange(SWAP2), UPPER2);
+        r2 = r0.rearrange(SWAP2).blend(r2, UPPER2);
+        r0 = lo0x2;
+        FloatVector lo1x2 = r1.blend(r3.rearrange(SWAP2), UPPER2);
+        r3 = r1.rearrange(SWAP2).blend(r3, UPPER2);
+        r1 = lo1x2;
+        FloatVector lo4x2 = r4.blend(r6.rearrange(SWAP2), UPPER2);
+        r6 = r4.rearrange(SWAP2).blend(r6, UPPER2);
+        r4 = lo4x2;
+        FloatVector lo5x2 = r5.blend(r7.rearrange(SWAP2), UPPER2);
+        r7 = r5.rearrange(SWAP2).blend(r7, UPPER2);
+        r5 = lo5x2;
+        FloatVector lo0x1 = r0.blend(r1.rearrange(SWAP1), UPPER1);
+        r1 = r0.rearrange(SWAP1).blend(r1, UPPER1);
+        r0 = lo0x1;
+        FloatVector lo2x1 = r2.blend(r3.rearrange(SWAP1), UPPER1);
+        r3 = r2.rearrange(SWAP1).blend(r3, UPPER1);
+        r2 = lo2x1;
+        FloatVector lo4x1 = r4.blend(r5.rearrange(SWAP1), UPPER1);
+        r5 = r4.rearrange(SWAP1).blend(r5, UPPER1);
+        r4 = lo4x1;
+        FloatVector lo6x1 = r6.blend(r7.rearrange(SWAP1), UPPER1);
+        r7 = r6.rearrange(SWAP1).blend(r7, UPPER1);
+        r6 = lo6x1;
+        r0.intoArray(panel, k0 * NR + at);
+        r1.intoArray(panel, (k0 + 1) * NR + at);
+        r2.intoArray(panel, (k0 + 2) * NR + at);
+        r3.intoArray(panel, (k0 + 3) * NR + at);
+        r4.intoArray(panel, (k0 + 4) * NR + at);
+        r5.intoArray(panel, (k0 + 5) * NR + at);
+        r6.intoArray(panel, (k0 + 6) * NR + at);
+        r7.intoArray(panel, (k0 + 7) * NR + at);
     }
 
     private static void copyLive(float[] edge, int rows, int live, float[] y, int yAt, int out) {

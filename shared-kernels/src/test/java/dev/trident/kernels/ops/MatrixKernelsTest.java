@@ -127,6 +127,30 @@ class MatrixKernelsTest {
         assertThat(y[0]).isZero();
     }
 
+    /**
+     * A row of a many-row product is bitwise that row alone: from {@code MatMul}'s per-call panels threshold up a
+     * call takes another kernel than one row does, and both must sum in the same order (for Q8_0 on 256- and
+     * 128-bit vectors, the interleaved one).
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void matMulRowsOfABatchEqualTheRowAloneBitwise(DType type) {
+        Random random = new Random(43 + type.ordinal());
+        int m = 37;
+        int out = 45; // a part-filled last panel
+        int in = type == DType.Q8_0 ? 352 : 347;
+        Tensor tensor = weight(type, KernelTesting.gaussian(random, out * in, 0.1), out, in);
+        float[] x = KernelTesting.gaussian(random, m * in, 1.0);
+        float[] batch = new float[m * out];
+        MatMul.vector(tensor, x, 0, m, batch, 0);
+        float[] alone = new float[out];
+        for (int r = 0; r < m; r++) {
+            MatMul.vector(tensor, x, r * in, 1, alone, 0);
+            assertThat(java.util.Arrays.copyOfRange(batch, r * out, (r + 1) * out)).as("row %d", r)
+                    .containsExactly(alone);
+        }
+    }
+
     @Test
     void identityWeightCopiesTheInput() {
         int n = 37;
